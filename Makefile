@@ -1,0 +1,19 @@
+# One command to set up and run, one to set up and test (see README).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: setup run test
+setup: $(BIN)/policyqa
+
+$(BIN)/policyqa: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+run: setup
+	$(BIN)/policyqa
+
+test: setup
+	$(BIN)/pytest

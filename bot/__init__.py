@@ -1,0 +1,1 @@
+"""The edges of policyqa: settings, answers, rendering, the command line and the Telegram bot."""

@@ -1,0 +1,192 @@
+"""The `policyqa` command line: ingest, items, item, ask, eval, chat, bot.
+
+Core errors become a one-line message on stderr and exit code 2.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from bot.settings import Settings
+from index.errors import PolicyQAError
+from index.models import Item
+
+pass_settings = click.make_pass_decorator(Settings)
+
+
+def db_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Add --db PATH to a command, overriding the POLICYQA_DB setting."""
+
+    @click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), help="index database file")
+    @click.pass_context
+    @functools.wraps(command)
+    def wrapper(ctx: click.Context, db_path: Path | None, **kwargs: Any) -> Any:
+        settings: Settings = ctx.obj
+        if db_path is not None:
+            ctx.obj = settings = settings.model_copy(update={"db": db_path})
+        try:
+            return ctx.invoke(command, settings, **kwargs)
+        except PolicyQAError as exc:
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(2)
+
+    return wrapper
+
+
+@click.group(invoke_without_command=True)
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """政策问答: who is responsible for each item of a 政务公开 plan, and by when.
+
+    With no command: the Telegram bot when a token is configured, otherwise the terminal chat.
+    """
+    try:
+        ctx.obj = Settings()
+    except ValueError as exc:
+        raise click.ClickException(f"bad setting: {exc}".splitlines()[0]) from None
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(bot_command if ctx.obj.token else chat_command)
+
+
+def main() -> None:
+    """Console entry point."""
+    cli(prog_name="policyqa")
+
+
+def _progress(path: Path) -> None:
+    """Show which file is being read."""
+    click.echo(f"reading {path}", err=True)
+
+
+def ensure_index(settings: Settings) -> None:
+    """Build the index from the corpus folder on first use, so a new user can just ask."""
+    from index.store import Store
+
+    if settings.db.exists() and Store(settings.db).documents():
+        return
+    click.echo(f"no index at {settings.db} yet: ingesting {settings.corpus}/ …", err=True)
+    _run_ingest(settings, [settings.corpus], everything=True)
+
+
+def _run_ingest(settings: Settings, paths: list[Path], everything: bool) -> int:
+    """Ingest and report; returns the number of files that failed."""
+    from index.engine import build_index
+    from index.store import Store
+
+    start = time.perf_counter()
+    result = build_index(Store(settings.db), paths, everything=everything, progress=_progress)
+    for parsed in result.parsed:
+        without = sum(1 for i in parsed.items if not i.units.members)
+        deadlines = sum(1 for i in parsed.items if i.deadline)
+        click.echo(
+            f"{parsed.document.id}: {len(parsed.items)} items, {without} without a unit, "
+            f"{deadlines} with a deadline",
+            err=True,
+        )
+    for error in result.errors:
+        click.echo(f"error: {error}", err=True)
+    elapsed = time.perf_counter() - start
+    total = sum(len(p.items) for p in result.parsed)
+    click.echo(
+        f"indexed {len(result.parsed)} documents, {total} items into {settings.db} "
+        f"in {elapsed:.2f} s ({len(result.errors)} failed)",
+        err=True,
+    )
+    return len(result.errors)
+
+
+@cli.command("ingest")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option("--replace-all", is_flag=True, help="rebuild the index from PATHS alone")
+@db_option
+def ingest_command(settings: Settings, paths: tuple[Path, ...], replace_all: bool) -> None:
+    """Build the index from plan files (default: the whole corpus folder, replacing the index).
+
+    Naming PATHS adds those plans, replacing documents with the same id and keeping the rest.
+    A file that cannot be read is reported and skipped; the exit code is then 1.
+    """
+    everything = replace_all or not paths
+    failed = _run_ingest(settings, list(paths) or [settings.corpus], everything)
+    if failed:
+        sys.exit(1)
+
+
+def item_json(item: Item) -> dict[str, Any]:
+    """An item as the JSON the staff views print."""
+    return {
+        "doc": item.doc,
+        "item": item.number,
+        "task": item.task,
+        "text": item.text,
+        "units": item.units.raw,
+        "lead_units": list(item.units.lead),
+        "other_units": list(item.units.others),
+        "deadline": item.deadline,
+    }
+
+
+@cli.command("items")
+@click.option("--doc", "doc", help="only this document id")
+@click.option("--json", "as_json", is_flag=True, help="print JSON")
+@db_option
+def items_command(settings: Settings, doc: str | None, as_json: bool) -> None:
+    """List items: number, units (lead first) and deadline, one line each."""
+    from index.store import Store
+
+    ensure_index(settings)
+    store = Store(settings.db)
+    if doc and doc not in {d.id for d in store.documents()}:
+        raise click.ClickException(f"no document {doc!r} (see `policyqa items`)")
+    items = [item for item, _ in store.items(doc)]
+    if as_json:
+        click.echo(json.dumps([item_json(i) for i in items], ensure_ascii=False, indent=1))
+        return
+    for item in items:
+        lead = "、".join(f"{n}（牵头）" for n in item.units.lead)
+        units = "、".join(filter(None, [lead, "、".join(item.units.others)])) or "（未写明）"
+        deadline = f"  时限：{item.deadline}" if item.deadline else ""
+        click.echo(f"{item.doc} {item.number}  {units}{deadline}")
+
+
+@cli.command("item")
+@click.argument("doc")
+@click.argument("number")
+@click.option("--json", "as_json", is_flag=True, help="print JSON")
+@db_option
+def item_command(settings: Settings, doc: str, number: str, as_json: bool) -> None:
+    """Show one item whole, with its source."""
+    from bot.render import render_item
+    from index.store import Store
+
+    ensure_index(settings)
+    store = Store(settings.db)
+    found = store.item(doc, number)
+    if found is None:
+        raise click.ClickException(f"no item {number!r} in document {doc!r}")
+    if as_json:
+        click.echo(json.dumps(item_json(found), ensure_ascii=False, indent=1))
+        return
+    document = next(d for d in store.documents() if d.id == doc)
+    click.echo(render_item(found, document))
+
+
+@cli.command("chat")
+@db_option
+def chat_command(settings: Settings) -> None:
+    """Ask questions in the terminal (the same answers as the bot)."""
+    raise click.ClickException("the terminal chat is not built yet")
+
+
+@cli.command("bot")
+@db_option
+def bot_command(settings: Settings) -> None:
+    """Run the Telegram bot (needs POLICYQA_TOKEN)."""
+    raise click.ClickException("the Telegram bot is not built yet")

@@ -1,0 +1,4 @@
+"""The policyqa core: documents -> items -> tokens -> ranked hits.
+
+Nothing here knows about Telegram, click or environment variables.
+"""

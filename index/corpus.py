@@ -1,0 +1,96 @@
+"""Read plan files and their catalog into documents and items; bad files are reported, not fatal."""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+from index.errors import CatalogError, DuplicateDocument, InputError
+from index.models import Document, Item
+from index.parse import parse_plan
+from index.text import decode
+
+CATALOG = "catalog.toml"
+PLAN_SUFFIXES = (".txt", ".md")
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """One plan read successfully."""
+
+    document: Document
+    items: list[Item]
+
+
+@dataclass
+class IngestResult:
+    """What a batch of files gave: the good plans and one error per bad file."""
+
+    parsed: list[Parsed] = field(default_factory=list)
+    errors: list[InputError] = field(default_factory=list)
+
+
+def load_catalog(folder: Path) -> dict[str, dict]:
+    """Catalog entries of a folder, by file name (empty when there is no catalog)."""
+    path = folder / CATALOG
+    if not path.is_file():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise CatalogError(f"{path}: {exc}") from None
+    entries = data.get("document", [])
+    if not isinstance(entries, list) or not all(isinstance(e, dict) and "id" in e for e in entries):
+        raise CatalogError(f"{path}: every [[document]] needs an id")
+    return {e.get("file", f"{e['id']}.txt"): e for e in entries}
+
+
+def plan_files(paths: Iterable[Path]) -> list[Path]:
+    """The plan files named, folders expanded to the plans they hold (sorted)."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(sorted(p for p in path.iterdir() if p.suffix.lower() in PLAN_SUFFIXES))
+        else:
+            found.append(path)
+    return found
+
+
+def document_for(path: Path, entry: dict | None) -> Document:
+    """The document a file holds, from its catalog entry when there is one."""
+    known = {f.name for f in fields(Document)}
+    values = {k: v for k, v in (entry or {}).items() if k in known}
+    values.setdefault("id", path.stem)
+    values.setdefault("title", path.stem)
+    values["source"] = str(path)
+    return Document(**values)
+
+
+def ingest(
+    paths: Iterable[Path], progress: Callable[[Path], None] | None = None
+) -> IngestResult:
+    """Read and parse every plan; a file that fails is recorded and the rest go on."""
+    result = IngestResult()
+    catalogs: dict[Path, dict[str, dict]] = {}
+    seen: dict[str, Path] = {}
+    for path in plan_files(paths):
+        if progress:
+            progress(path)
+        try:
+            folder = path.parent
+            catalog = catalogs.setdefault(folder, load_catalog(folder))
+            document = document_for(path, catalog.get(path.name))
+            if document.id in seen:
+                raise DuplicateDocument(f"document id {document.id!r} already read from {seen[document.id]}", path)
+            items = parse_plan(decode(path.read_bytes(), path), document.id, str(path))
+        except InputError as exc:
+            result.errors.append(exc)
+            continue
+        except OSError as exc:
+            result.errors.append(InputError(exc.strerror or str(exc), path))
+            continue
+        seen[document.id] = path
+        result.parsed.append(Parsed(document, items))
+    return result

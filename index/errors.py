@@ -1,0 +1,56 @@
+"""One exception tree for the core; the edges translate it into messages.
+
+    PolicyQAError
+    ├── InputError            a plan file that cannot be used (carries path and line)
+    │   ├── BadEncoding       not UTF-8 and not GB18030
+    │   ├── EmptyDocument     nothing but whitespace
+    │   ├── UnknownLayout     no recognizable items
+    │   └── DuplicateDocument a second document with an id already seen
+    ├── CatalogError          corpus/catalog.toml is malformed
+    └── EmptyCorpus           an index with no documents
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class PolicyQAError(Exception):
+    """Base of every error the core raises on purpose."""
+
+
+class InputError(PolicyQAError):
+    """A plan file that cannot be used; says which file and, when known, which line."""
+
+    def __init__(self, message: str, path: str | Path | None = None, line: int | None = None):
+        self.path = str(path) if path is not None else None
+        self.line = line
+        self.reason = message
+        where = self.path or ""
+        if where and line is not None:
+            where = f"{where}:{line}"
+        super().__init__(f"{where}: {message}" if where else message)
+
+
+class BadEncoding(InputError):
+    """The file is neither UTF-8 nor GB18030."""
+
+
+class EmptyDocument(InputError):
+    """The file holds nothing but whitespace."""
+
+
+class UnknownLayout(InputError):
+    """No numbered items could be found in the file."""
+
+
+class DuplicateDocument(InputError):
+    """Two files claim the same document id."""
+
+
+class CatalogError(PolicyQAError):
+    """The catalog file is malformed."""
+
+
+class EmptyCorpus(PolicyQAError):
+    """The index holds no documents (run `policyqa ingest` first)."""

@@ -1,0 +1,48 @@
+"""Small text helpers shared by the parsers: decoding, width, joining wrapped lines."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from pathlib import Path
+
+from index.errors import BadEncoding
+
+# PDF extraction turns the brackets of 〔2021〕 into „ ‟; fix them before anything else.
+_CHAR_FIXES = str.maketrans({"„": "〔", "‟": "〕", "\u3000": " ", "\xa0": " ", "\ufeff": ""})
+_LATIN = r"[A-Za-z0-9]"
+_SPACE_BETWEEN_LATIN = re.compile(rf"(?<={_LATIN})\s+(?={_LATIN})")
+_SPACES = re.compile(r"\s+")
+
+
+def decode(data: bytes, path: str | Path | None = None) -> str:
+    """Decode a plan file: UTF-8 (with or without BOM), else GB18030; refuse anything else."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError as exc:
+            error = exc
+    line = data[: error.start].count(b"\n") + 1
+    raise BadEncoding("not UTF-8 or GB18030 text (convert it to UTF-8)", path, line)
+
+
+def clean_line(line: str) -> str:
+    """Repair extraction artefacts in one line and strip it."""
+    return line.translate(_CHAR_FIXES).strip()
+
+
+def width(text: str) -> float:
+    """Display width in full-width characters (a Latin letter or digit counts one half)."""
+    return sum(1.0 if unicodedata.east_asian_width(c) in "WFA" else 0.5 for c in text)
+
+
+def join_wrapped(parts: list[str]) -> str:
+    """Join wrapped lines into one string, dropping whitespace except between Latin words."""
+    joined = "".join(p.strip() for p in parts)
+    joined = _SPACE_BETWEEN_LATIN.sub("\x00", joined)
+    return _SPACES.sub("", joined).replace("\x00", " ")
+
+
+def squash(text: str) -> str:
+    """Remove all whitespace (for comparisons that ignore it)."""
+    return _SPACES.sub("", text)

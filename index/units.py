@@ -1,0 +1,161 @@
+"""Split a responsibility cell into the bodies it names, lead or other, in the order written.
+
+A cell is a run of clauses separated by semicolons, commas or full stops. Within a clause, names are
+split at the enumeration comma and at conjunctions that follow a complete name. A lead marker makes
+every name since the start of its clause lead; a "label:" opening a clause gives the whole clause
+its role. A name's level prefix carries on to the bare names after it. The word lists live in
+index/data/unit_*.txt.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from functools import cache
+from importlib.resources import files
+
+from index.models import LEAD, OTHER, Unit, Units
+
+_OPEN = "（("
+_CLOSE = "）)"
+_CLAUSE_BREAKS = ("；", ";", "，", ",", "。")
+_LIST_BREAK = "、"
+_LABEL = re.compile(r"([^（(：:]+)[：:]")
+_ASIDE = re.compile(r"[（(][^（()）]*[）)]$")
+_FULL_WIDTH = str.maketrans("()", "（）")
+
+
+@cache
+def _words(name: str) -> tuple[str, ...]:
+    """Entries of index/data/<name>.txt, longest first, without comments or blank lines."""
+    text = (files("index") / "data" / f"{name}.txt").read_text(encoding="utf-8")
+    entries = {line.split("#", 1)[0].strip() for line in text.splitlines()} - {""}
+    return tuple(sorted(entries, key=lambda entry: (-len(entry), entry)))
+
+
+@cache
+def _own_place() -> re.Pattern[str]:
+    """Pattern for a name opening with a place: listed, or two or three characters and a level."""
+    levels = "|".join(map(re.escape, _words("unit_levels")))
+    return re.compile("|".join([*map(re.escape, _words("unit_places")), rf"\w{{2,3}}(?:{levels})"]))
+
+
+@cache
+def _tails() -> tuple[str, ...]:
+    """Lead markers and non-body phrases together, longest first."""
+    tails = _words("unit_lead_markers") + _words("unit_tail_phrases")
+    return tuple(sorted(tails, key=len, reverse=True))
+
+
+def _cut(text: str, breaks: tuple[str, ...], accept: Callable[[str, str], bool]) -> list[str]:
+    """Split text at the breaks outside brackets that accept(text_before, break) allows."""
+    parts: list[str] = []
+    depth = start = i = 0
+    while i < len(text):
+        depth = max(0, depth + (text[i] in _OPEN) - (text[i] in _CLOSE))
+        found = next((b for b in breaks if text.startswith(b, i)), "") if depth == 0 else ""
+        if found and accept(text[start:i], found):
+            parts.append(text[start:i])
+            start = i = i + len(found)
+        else:
+            i += 1
+    parts.append(text[start:])
+    return [part for part in parts if part]
+
+
+def _unwrap(text: str) -> str:
+    """Drop one pair of brackets enclosing the whole text."""
+    if text[:1] not in _OPEN or text[-1:] not in _CLOSE:
+        return text
+    depth = 0
+    for i, char in enumerate(text):
+        depth += (char in _OPEN) - (char in _CLOSE)
+        if depth == 0:
+            return text[1:-1] if i == len(text) - 1 else text
+    return text
+
+
+def _ends_like_body(text: str) -> bool:
+    """Whether text ends with a body's name ending, ignoring a bracketed aside."""
+    return _ASIDE.sub("", text).endswith(_words("unit_body_endings"))
+
+
+def _clauses(text: str) -> list[str]:
+    """Unwrap a cell and split it at clause breaks outside brackets."""
+    unwrapped = _unwrap(text.rstrip("".join(_CLAUSE_BREAKS)))
+    return _cut(unwrapped, _CLAUSE_BREAKS, lambda _before, _found: True)
+
+
+def _names(clause: str) -> list[str]:
+    """Split a clause at enumeration commas and at conjunctions that follow a complete name."""
+    breaks = (_LIST_BREAK, *_words("unit_conjunctions"))
+    return _cut(clause, breaks, _splits_names)
+
+
+def _splits_names(before: str, found: str) -> bool:
+    """Whether a break splits names: a list comma always, a conjunction after a full name."""
+    return found == _LIST_BREAK or _ends_like_body(before)
+
+
+def _peel(segment: str) -> tuple[str, bool]:
+    """Peel non-body phrases off a segment's end; report whether one was a lead marker."""
+    lead = False
+    while found := next((tail for tail in _tails() if segment.endswith(tail)), ""):
+        lead = lead or found in _words("unit_lead_markers")
+        segment = segment[: -len(found)]
+    return segment, lead
+
+
+def _label(clause: str) -> tuple[str, str]:
+    """Split a leading "label:" off a clause; return the role it gives and the rest."""
+    match = _LABEL.match(clause)
+    if match is None:
+        return OTHER, clause
+    lead = any(marker in match.group(1) for marker in _words("unit_lead_markers"))
+    return (LEAD if lead else OTHER), clause[match.end() :]
+
+
+def _clause_roles(clause: str) -> Iterator[tuple[str, str]]:
+    """Yield (name, role): names up to a lead marker lead, the rest take the clause's role."""
+    role, body = _label(clause)
+    pending: list[str] = []
+    for segment in _names(body):
+        name, lead = _peel(segment)
+        pending += [name] if name else []
+        if lead:
+            yield from ((each, LEAD) for each in pending)
+            pending = []
+    yield from ((each, role) for each in pending)
+
+
+def _level(name: str) -> str:
+    """The level marker a name starts with, or "" when it has none."""
+    if name.startswith(_words("unit_level_lookalikes")):
+        return ""
+    return next((level for level in _words("unit_levels") if name.startswith(level)), "")
+
+
+def is_collective(name: str) -> bool:
+    """Whether a name stands for a group of bodies rather than one body."""
+    return any(marker in name for marker in _words("unit_collective"))
+
+
+def unit_from_name(name: str, role: str, prefix: str = "") -> Unit:
+    """Build a Unit, carrying the list's level prefix onto a bare, non-collective name."""
+    collective = is_collective(name)
+    written = "".join(name.split()).translate(_FULL_WIDTH)
+    bare = not collective and not _level(written) and not _own_place().match(written)
+    normalized = (prefix if bare else "") + written
+    return Unit(name=name, normalized=normalized, role=role, collective=collective)
+
+
+def split_units(cell: str) -> Units:
+    """Split a responsibility cell into lead and other bodies, in the order written."""
+    raw = "".join(cell.split())
+    members: list[Unit] = []
+    prefix = ""
+    for clause in _clauses(raw):
+        for name, role in _clause_roles(clause):
+            members.append(unit_from_name(name, role, prefix))
+            prefix = prefix if members[-1].collective else _level(members[-1].normalized)
+    return Units(raw=raw, members=tuple(members))
