@@ -178,6 +178,67 @@ def item_command(settings: Settings, doc: str, number: str, as_json: bool) -> No
     click.echo(render_item(found, document))
 
 
+def load_answerer(settings: Settings):
+    """The engine and answerer over the configured index (built on first use)."""
+    from bot.answer import Answerer
+    from index.engine import Engine
+
+    ensure_index(settings)
+    return Answerer(Engine.open(settings.db))
+
+
+@cli.command("ask")
+@click.argument("question")
+@click.option("--json", "as_json", is_flag=True, help="print the answer as JSON")
+@click.option("--doc", "doc", help="only this document id")
+@click.option("--region", "region", help="only this region (as named in the catalog or a question)")
+@db_option
+def ask_command(settings: Settings, question: str, as_json: bool, doc: str | None, region: str | None) -> None:
+    """Answer one question; QUESTION '-' reads one question per line from standard input."""
+    from bot.render import answer_json, render_answer
+
+    answerer = load_answerer(settings)
+    prefix = " ".join(filter(None, [region, _doc_region(answerer, doc)]))
+    questions = (line.strip() for line in sys.stdin) if question == "-" else iter([question])
+    for text in questions:
+        if question == "-" and not text:
+            continue
+        answer = answerer.ask(f"{prefix} {text}" if prefix else text)
+        if as_json:
+            click.echo(json.dumps(answer_json(answer, answerer.engine.documents), ensure_ascii=False))
+        else:
+            click.echo(render_answer(answer, answerer.engine.documents))
+
+
+def _doc_region(answerer, doc: str | None) -> str:
+    """The region name of a document id, to restrict a question to it."""
+    if doc is None:
+        return ""
+    document = answerer.engine.documents.get(doc)
+    if document is None:
+        raise click.ClickException(f"no document {doc!r}")
+    return document.region
+
+
+@cli.command("eval")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@db_option
+def eval_command(settings: Settings, path: Path) -> None:
+    """Score the answers to a question set (JSON lines: q, kind, expect) and list every miss."""
+    from bot.evaluate import evaluate
+
+    answerer = load_answerer(settings)
+    records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    report = evaluate(records, answerer.ask)
+    for miss in report.misses:
+        click.echo(f"miss  {miss}")
+    metrics = report.metrics()
+    click.echo(f"questions            {len(records)}")
+    for name in ("top1", "cross_region_recall", "unit_recall", "unit_precision", "no_answer"):
+        click.echo(f"{name:<20} {metrics[name]:.1%}")
+    click.echo(f"wrongly_not_covered  {report.wrongly_none} of {report.answerable} answerable")
+
+
 @cli.command("chat")
 @db_option
 def chat_command(settings: Settings) -> None:

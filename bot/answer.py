@@ -1,0 +1,284 @@
+"""Query understanding and the 一号答 answer, shared by every front end.
+
+A question is read for a place (restricting to that region's plan, or to a part of a prose
+plan such as the 国务院 要点), an item number (第31条), a unit with a list cue (市司法局负责哪些
+工作), and whether it asks when / what / who. The rest is searched with BM25; the best item
+comes first, then the same task in every other region that has it. A question whose best
+match covers too little of it is answered "not covered".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from index.engine import Engine
+from index.lexicon import table, words
+from index.models import Document, Hit, Item
+from index.segment import normalize
+
+PHRASE_TAIL = 3  # characters after a place name that make it part of a longer phrase
+MAX_QUESTION = 500  # characters searched; a longer message is cut, not refused
+# Calibrated on tests/data/dev.jsonl (policyqa eval): see the closing note of the answering issue.
+MIN_COVERAGE = 0.45  # share of the question's idf weight the best item must contain
+MIN_SCORE = 2.0  # BM25 score the best item must reach
+SAME_TASK = 0.55  # another region's best item joins the answer at this share of the top score
+SAME_DOC = 0.8  # further items of the same plan join at this share of the top score
+_OWN_PART = "\0part:"  # key prefix: the part of a plan issued by the plan's own region
+_PLACE_SUFFIXES = ("经济开发区", "开发区", "新区", "省", "市", "区", "县", "镇")
+_COMPONENT = re.compile(r".+?(?:省|自治区|市|区|县|镇)|.+$")
+_PART_PLACE = re.compile(r"^(.+?(?:省|市|区|县|院))")
+_CN_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")}
+
+
+@dataclass(frozen=True)
+class Query:
+    """What a question asks, as understood."""
+
+    text: str
+    intent: str  # who | when | what | item | unit
+    place: str = ""
+    allowed: frozenset[int] | None = None  # engine item indexes a place restricts to
+    unit: str = ""
+    number: str = ""
+    tokens: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The one answer to a question: items best first, or no answer with suggestions."""
+
+    query: Query
+    hits: tuple[Hit, ...] = ()
+    suggestions: tuple[str, ...] = ()
+
+    @property
+    def no_answer(self) -> bool:
+        """True when nothing in the plans covers the question."""
+        return not self.hits
+
+    @property
+    def filters(self) -> dict[str, str]:
+        """The restrictions read from the question."""
+        found = {"place": self.query.place, "unit": self.query.unit, "item": self.query.number}
+        return {k: v for k, v in found.items() if v}
+
+
+@dataclass
+class Answerer:
+    """Turns questions into answers with one engine."""
+
+    engine: Engine
+    examples: tuple[str, ...] = field(default=("谁负责规章集中公开？", "湛江政府网站支持IPv6要在什么时候前完成？", "湛江市司法局负责哪些工作？"))
+
+    # --- what the index offers -----------------------------------------------------------
+
+    @cached_property
+    def places(self) -> dict[str, frozenset[int]]:
+        """Alias (normalized) -> the item indexes it restricts to."""
+        by_key = self._place_items()
+        aliases: dict[str, str] = {}
+        for key in (k for k in by_key if not k.startswith(_OWN_PART)):
+            for alias in _place_aliases(key):
+                aliases.setdefault(normalize(alias), key)
+        for line in words("region_aliases.txt"):
+            key, _, rest = line.partition(":")
+            target = next((k for k in by_key if k == key.strip() or k.startswith(key.strip())), None)
+            for alias in [key, *rest.split(",")]:
+                if target and alias.strip():
+                    aliases.setdefault(normalize(alias.strip()), target)
+        return {alias: by_key[key] for alias, key in aliases.items()}
+
+    def _place_items(self) -> dict[str, frozenset[int]]:
+        """Place key (region component or prose part place) -> item indexes."""
+        specific: dict[str, set[int]] = {}
+        parents: dict[str, set[int]] = {}
+        parts: dict[str, set[int]] = {}
+        for index, item in enumerate(self.engine.items):
+            components = _COMPONENT.findall(self.engine.documents[item.doc].region)
+            if components:
+                specific.setdefault(components[-1], set()).add(index)
+                for parent in components[:-1]:
+                    parents.setdefault(parent, set()).add(index)
+            part = _part_place(item)
+            if part:
+                parts.setdefault(part, set()).add(index)
+        keys = {**parts, **parents, **specific}  # a region's own plan beats a part or a parent
+        return {k: frozenset(v) for k, v in keys.items()} | {
+            _OWN_PART + k: frozenset(v) for k, v in parts.items() if k in specific
+        }
+
+    @cached_property
+    def own_parts(self) -> dict[frozenset[int], frozenset[int]]:
+        """A place's items -> the items of its own part, where its plan embeds others' (金平区)."""
+        by_key = self._place_items()
+        return {by_key[k[len(_OWN_PART):]]: v for k, v in by_key.items() if k.startswith(_OWN_PART)}
+
+    @cached_property
+    def unit_names(self) -> dict[str, str]:
+        """Unit name or alias (normalized) -> the name as the plans write it (normalized)."""
+        names = {normalize(n): n for n in self.engine.store.unit_names() if len(n) >= 3}
+        for line in words("unit_aliases.txt"):
+            key, _, rest = line.partition(":")
+            for alias in rest.split(","):
+                if alias.strip():
+                    names.setdefault(normalize(alias.strip()), key.strip())
+        return names
+
+    # --- understanding -------------------------------------------------------------------
+
+    def understand(self, question: str) -> Query:
+        """Read a question for place, item number, unit and intent."""
+        text = normalize(question.strip()[:MAX_QUESTION])
+        place, allowed, rest = self._find_place(text)
+        number = _item_number(rest)
+        unit = self._find_unit(text)
+        cues = table("query_cues.toml")
+        if number:
+            intent = "item"
+        elif unit and any(c in rest for c in cues["unit_list"]):
+            intent = "unit"
+        elif any(c in rest for c in cues["when"]):
+            intent = "when"
+        elif any(c in rest for c in cues["what"]) and "谁" not in rest:
+            intent = "what"
+        else:
+            intent = "who"
+        tokens = tuple(self.engine.segmenter.tokens(rest))
+        return Query(question, intent, place, allowed, unit, number, tokens)
+
+    def _find_place(self, text: str) -> tuple[str, frozenset[int] | None, str]:
+        """The longest place alias in text: (its name, the items it allows, text without it).
+
+        A place name that starts a phrase the plans of other places use (国务院政策问答平台) is
+        part of that phrase, not a restriction.
+        """
+        found = [a for a in self.places if a in text and not self._in_phrase(a, text)]
+        if not found:
+            return "", None, text
+        alias = max(found, key=len)
+        return alias, self.places[alias], text.replace(alias, " ", 1)
+
+    def _in_phrase(self, alias: str, text: str) -> bool:
+        """True when alias and the next characters of text occur in items outside that place."""
+        at = text.index(alias)
+        phrase = text[at : at + len(alias) + PHRASE_TAIL]
+        if len(phrase) < len(alias) + PHRASE_TAIL:
+            return False
+        inside = self.places[alias]
+        return any(phrase in t for i, t in enumerate(self._texts) if i not in inside)
+
+    @cached_property
+    def _texts(self) -> list[str]:
+        """Every item's text, normalized, by engine index."""
+        return [normalize(item.text) for item in self.engine.items]
+
+    def _find_unit(self, text: str) -> str:
+        """The longest unit name or alias in text, as the plans write it ('' when none)."""
+        found = [n for n in self.unit_names if n in text]
+        return self.unit_names[max(found, key=len)] if found else ""
+
+    # --- answering -----------------------------------------------------------------------
+
+    def ask(self, question: str) -> Answer:
+        """The 一号答 for a question."""
+        query = self.understand(question)
+        if query.intent == "item":
+            hits = self._by_number(query)
+        elif query.intent == "unit":
+            hits = self._by_unit(query)
+        else:
+            hits = self._by_search(query)
+        return Answer(query, tuple(hits), () if hits else self.suggestions(query))
+
+    def _by_number(self, query: Query) -> list[Hit]:
+        """The item with that number, in the place named (or in every plan that has it)."""
+        return [
+            Hit(item, 1.0, ())
+            for index, item in enumerate(self.engine.items)
+            if item.number == query.number and (query.allowed is None or index in query.allowed)
+        ]
+
+    def _by_unit(self, query: Query) -> list[Hit]:
+        """Every item naming the unit, in the place named (collective names do not count)."""
+        return [
+            Hit(item, 1.0, (query.unit,))
+            for index, item in enumerate(self.engine.items)
+            if (query.allowed is None or index in query.allowed)
+            and any(u.normalized == query.unit or u.name == query.unit for u in item.units.members)
+        ]
+
+    def _by_search(self, query: Query) -> list[Hit]:
+        """BM25 hits: the best, then the same task elsewhere, then close ones in the same plan."""
+        tokens = list(query.tokens)
+        hits: list[Hit] = []
+        own = self.own_parts.get(query.allowed) if query.allowed else None
+        if own:  # a plan that forwards others' 要点: its own paragraphs first
+            hits = self.engine.search(tokens, k=50, allowed=own)
+        if not hits or not self._covered(tokens, hits[0]):
+            hits = self.engine.search(tokens, k=50, allowed=query.allowed)
+        if not hits or not self._covered(tokens, hits[0]):
+            return []
+        top = hits[0]
+        chosen = [top]
+        best_per_doc: dict[str, Hit] = {}
+        for hit in hits[1:]:
+            best_per_doc.setdefault(hit.item.doc, hit)
+        for doc, hit in best_per_doc.items():
+            if doc != top.item.doc and hit.score >= SAME_TASK * top.score and self._covered(tokens, hit):
+                chosen.append(hit)
+        chosen.sort(key=lambda h: -h.score)
+        chosen = [top] + [h for h in chosen if h is not top]
+        for hit in hits[1:]:
+            if hit not in chosen and hit.item.doc in {h.item.doc for h in chosen} and hit.score >= SAME_DOC * top.score:
+                chosen.append(hit)
+        return chosen
+
+    def _covered(self, tokens: list[str], hit: Hit) -> bool:
+        """True when the hit matches enough of the question to be an answer."""
+        return hit.score >= MIN_SCORE and self.engine.coverage(tokens, hit) >= MIN_COVERAGE
+
+    def suggestions(self, query: Query) -> tuple[str, ...]:
+        """What can be asked instead: example questions and the plans indexed."""
+        return self.examples
+
+    def document(self, item: Item) -> Document:
+        """The document an item belongs to."""
+        return self.engine.documents[item.doc]
+
+
+def _part_place(item: Item) -> str:
+    """The place a prose part is issued by ('国务院' for '国务院2020年…要点 一（一）'), or ''."""
+    if " " not in item.number:
+        return ""
+    match = _PART_PLACE.match(item.number.rsplit(" ", 1)[0])
+    return match.group(1) if match else ""
+
+
+def _place_aliases(key: str) -> list[str]:
+    """A place and its short forms: 湛江市 -> 湛江, 红海湾经济开发区 -> 红海湾."""
+    aliases = [key]
+    for suffix in _PLACE_SUFFIXES:
+        if key.endswith(suffix) and len(key) - len(suffix) >= 2:
+            aliases.append(key[: -len(suffix)])
+            break
+    return aliases
+
+
+def _item_number(text: str) -> str:
+    """The item number a question refers to (第31条 -> '31'), or ''."""
+    marks = "".join(table("query_cues.toml")["item_words"])
+    match = re.search(rf"第\s*([0-9]+|[一二三四五六七八九十]+)\s*[{marks}]", text)
+    if not match:
+        return ""
+    value = match.group(1)
+    return value if value.isdigit() else str(_chinese_number(value))
+
+
+def _chinese_number(text: str) -> int:
+    """一 .. 九十九 as an int."""
+    if "十" not in text:
+        return _CN_DIGITS[text]
+    tens, _, ones = text.partition("十")
+    return (_CN_DIGITS[tens] if tens else 1) * 10 + (_CN_DIGITS[ones] if ones else 0)
