@@ -128,10 +128,12 @@ class Answerer:
 
     # --- understanding -------------------------------------------------------------------
 
-    def understand(self, question: str) -> Query:
-        """Read a question for place, item number, unit and intent."""
+    def understand(self, question: str, region: str = "") -> Query:
+        """Read a question for place, item number, unit and intent (region: the chat's default)."""
         text = normalize(question.strip()[:MAX_QUESTION])
         place, allowed, rest = self._find_place(text)
+        if not place and region:
+            place, allowed = region, self.places.get(normalize(region))
         number = _item_number(rest)
         unit = self._find_unit(text)
         cues = table("query_cues.toml")
@@ -181,9 +183,28 @@ class Answerer:
 
     # --- answering -----------------------------------------------------------------------
 
-    def ask(self, question: str) -> Answer:
-        """The 一号答 for a question."""
-        query = self.understand(question)
+    def regions(self) -> list[str]:
+        """The regions of the indexed plans, for a chat to pick from."""
+        return sorted({d.region for d in self.engine.documents.values() if d.region})
+
+    def unit(self, name: str, region: str = "") -> Answer:
+        """Every item of a unit (by name or alias), as the answer to 'X负责哪些工作'."""
+        known = self._find_unit(normalize(name))
+        if not known:
+            return Answer(Query(name, "unit", region), (), self.similar_units(name))
+        allowed = self.places.get(normalize(region)) if region else None
+        query = Query(name, "unit", region, allowed, known)
+        return Answer(query, tuple(self._by_unit(query)), ())
+
+    def similar_units(self, name: str) -> tuple[str, ...]:
+        """Unit names sharing characters with name, most alike first (for 'did you mean')."""
+        wanted = set(normalize(name))
+        scored = sorted(set(self.unit_names.values()), key=lambda n: -len(wanted & set(n)))
+        return tuple(n for n in scored[:5] if wanted & set(n))
+
+    def ask(self, question: str, region: str = "") -> Answer:
+        """The 一号答 for a question (region: the chat's remembered region, if any)."""
+        query = self.understand(question, region)
         if query.intent == "item":
             hits = self._by_number(query)
         elif query.intent == "unit":

@@ -243,7 +243,9 @@ def eval_command(settings: Settings, path: Path) -> None:
 @db_option
 def chat_command(settings: Settings) -> None:
     """Ask questions in the terminal (the same answers as the bot)."""
-    raise click.ClickException("the terminal chat is not built yet")
+    from bot.chat import run_chat
+
+    run_chat(load_answerer(settings), sys.stdin, sys.stdout)
 
 
 @cli.command("bot")

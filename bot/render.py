@@ -92,6 +92,6 @@ def _render_unit(answer: Answer, documents: dict[str, Document]) -> str:
     lines = [f"{answer.query.unit} 负责以下 {len(answer.hits)} 项："]
     for hit in answer.hits:
         item = hit.item
-        role = "牵头" if answer.query.unit in item.units.lead else "参与"
+        role = "牵头" if answer.query.unit in item.units.lead else "负责"
         lines.append(f"· {item_label(item, documents[item.doc])}（{role}）{item.text[:60]}")
     return "\n".join(lines)
