@@ -252,4 +252,35 @@ def chat_command(settings: Settings) -> None:
 @db_option
 def bot_command(settings: Settings) -> None:
     """Run the Telegram bot (needs POLICYQA_TOKEN)."""
-    raise click.ClickException("the Telegram bot is not built yet")
+    import logging
+
+    from telegram.error import InvalidToken
+
+    from bot.answer import Answerer
+    from bot.telegram_bot import run_bot
+    from index.engine import Engine
+
+    if settings.token is None:
+        raise click.ClickException("no Telegram token: set POLICYQA_TOKEN in .env (see .env.example)")
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # its request lines carry the token
+
+    def reload() -> Answerer:
+        """Re-ingest the corpus folder and load the new index."""
+        _run_ingest(settings, [settings.corpus], everything=True)
+        return Answerer(Engine.open(settings.db))
+
+    try:
+        run_bot(settings, load_answerer(settings), reload)
+    except (ValueError, InvalidToken) as exc:
+        raise click.ClickException(str(exc).splitlines()[0]) from None
+
+
+@cli.command("stats")
+@db_option
+def stats_command(settings: Settings) -> None:
+    """Questions per day, most-asked and unanswered questions, and the share of 👎."""
+    from bot.render import stats_text
+    from index.store import Store
+
+    click.echo(stats_text(Store(settings.db).stats()))

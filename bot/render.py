@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 from bot.answer import Answer
 from index.models import Document, Hit, Item
 
@@ -94,4 +96,86 @@ def _render_unit(answer: Answer, documents: dict[str, Document]) -> str:
         item = hit.item
         role = "牵头" if answer.query.unit in item.units.lead else "负责"
         lines.append(f"· {item_label(item, documents[item.doc])}（{role}）{item.text[:60]}")
+    return "\n".join(lines)
+
+
+# --- Telegram HTML ---------------------------------------------------------------------------
+
+TELEGRAM_LIMIT = 4096
+QUOTE_LIMIT = 1500  # characters of verbatim text quoted per item
+
+
+def escape_html(text: str) -> str:
+    """Escape corpus text for Telegram HTML."""
+    return html.escape(text, quote=False)
+
+
+def item_html(item: Item, document: Document, intent: str = "who") -> str:
+    """One item as a Telegram HTML block: units, deadline, source, then the text quoted."""
+    units = f"<b>责任单位</b>：{escape_html(unit_line(item))}"
+    deadline = f"<b>完成时限</b>：{escape_html(item.deadline or '方案未写明')}"
+    first = [deadline, units] if intent == "when" else [units, deadline]
+    text = item.text if len(item.text) <= QUOTE_LIMIT else item.text[:QUOTE_LIMIT] + "…"
+    return "\n".join([
+        *first,
+        f"<b>出处</b>：{escape_html(item_label(item, document))}",
+        f"<b>工作任务</b>：{escape_html(item.task)}",
+        f"<blockquote expandable>{escape_html(text)}</blockquote>",
+    ])
+
+
+def others_html(hits: list[Hit], documents: dict[str, Document]) -> str:
+    """The same task in other regions, one line each."""
+    lines = ["<b>其他地区的同类任务</b>"]
+    for hit in hits:
+        item, document = hit.item, documents[hit.item.doc]
+        deadline = f"（时限：{escape_html(item.deadline)}）" if item.deadline else ""
+        lines.append(f"• <b>{escape_html(document.region or document.title)}</b> {escape_html(item_label(item, document))}："
+                     f"{escape_html(unit_line(item))}{deadline}")
+    return "\n".join(lines)
+
+
+def pack_html(blocks: list[str], per_page: int, header: str = "", limit: int = TELEGRAM_LIMIT) -> list[str]:
+    """Group whole blocks into pages of at most per_page blocks and limit characters each."""
+    pages: list[list[str]] = []
+    for block in blocks:
+        block = block if len(block) + len(header) + 2 <= limit else _shorten_block(block, limit - len(header) - 2)
+        page = pages[-1] if pages else None
+        if page is None or len(page) >= per_page or len("\n\n".join([header, *page, block])) > limit:
+            pages.append([block])
+        else:
+            page.append(block)
+    return ["\n\n".join(filter(None, [header, *page])) for page in pages] or [header]
+
+
+def _shorten_block(block: str, limit: int) -> str:
+    """Cut a block's quote so the block fits, keeping every tag closed."""
+    head, sep, quote = block.partition("<blockquote expandable>")
+    if not sep:
+        return block[:limit]
+    room = max(0, limit - len(head) - len(sep) - len("…</blockquote>"))
+    body = html.unescape(quote.removesuffix("</blockquote>"))
+    return f"{head}{sep}{escape_html(body[: room // 2])}…</blockquote>"
+
+
+def not_covered_html(answer: Answer) -> str:
+    """The plain 'not covered' reply with what can be asked."""
+    hints = "\n".join(f"• {escape_html(q)}" for q in answer.suggestions)
+    return f"{escape_html(NOT_COVERED)}\n可以这样问：\n{hints}"
+
+
+def unit_header_html(answer: Answer) -> str:
+    """The heading of a unit's item list."""
+    return f"<b>{escape_html(answer.query.unit)}</b> 负责以下 {len(answer.hits)} 项："
+
+
+def stats_text(stats: dict) -> str:
+    """The question log summarized for staff."""
+    lines = ["每日提问："]
+    lines += [f"  {r['day']}  {r['n']}" for r in stats["per_day"]] or ["  （暂无）"]
+    lines.append("最常问：")
+    lines += [f"  {r['n']:>4}  {r['question']}" for r in stats["most_asked"]] or ["  （暂无）"]
+    lines.append("未能回答：")
+    lines += [f"  {r['n']:>4}  {r['question']}" for r in stats["unanswered"]] or ["  （暂无）"]
+    lines.append(f"反馈：{stats['votes']} 次，👎 占 {stats['down_share']:.0%}")
     return "\n".join(lines)

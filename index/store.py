@@ -1,15 +1,19 @@
 """The SQLite index (the only module that imports sqlite_utils).
 
 Tables: documents; items (with their search tokens, so a query never re-segments the corpus);
-item_units, one row per (item, unit, role); meta (the dictionary the tokens were made with).
-Other tables in the same file (the bot's question log) are left alone by a rebuild.
+item_units, one row per (item, unit, role); meta (the dictionary the tokens were made with);
+questions and feedback, the bot's log (chat ids hashed), which a rebuild leaves alone.
 Writes happen in one transaction: if a rebuild fails midway the previous index still answers.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import secrets
+import sqlite3
 from collections.abc import Callable, Iterable
+from datetime import datetime, timezone
 from dataclasses import asdict, fields
 from pathlib import Path
 
@@ -26,7 +30,8 @@ class Store:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite_utils.Database(self.path)
+        # The bot's /reload builds a new engine in a worker thread and uses it from the event loop.
+        self.db = sqlite_utils.Database(sqlite3.connect(self.path, check_same_thread=False))
         self.db.enable_wal()
         self._create()
 
@@ -45,6 +50,12 @@ class Store:
             if_not_exists=True,
         )
         self.db["meta"].create({"key": str, "value": str}, pk="key", if_not_exists=True)
+        self.db["questions"].create(
+            {"id": int, "at": str, "chat": str, "question": str, "intent": str, "items": str,
+             "latency_ms": float, "no_answer": int},
+            pk="id", if_not_exists=True,
+        )
+        self.db["feedback"].create({"question_id": int, "at": str, "chat": str, "vote": int}, if_not_exists=True)
         self.db["items"].create_index(["doc", "number"], if_not_exists=True)
         self.db["item_units"].create_index(["item_id"], if_not_exists=True)
         self.db["item_units"].create_index(["normalized"], if_not_exists=True)
@@ -89,6 +100,44 @@ class Store:
              "role": u.role, "collective": int(u.collective)}
             for i, u in enumerate(item.units.members)
         )
+
+    # --- the question log ------------------------------------------------------------------
+
+    def _chat_hash(self, chat_id: int) -> str:
+        """A chat id hashed with this database's own salt (chat ids are never stored)."""
+        rows = list(self.db["meta"].rows_where("key = 'salt'"))
+        salt = rows[0]["value"] if rows else None
+        if salt is None:
+            salt = secrets.token_hex(16)
+            self.db["meta"].upsert({"key": "salt", "value": salt}, pk="key")
+        return hashlib.sha256(f"{salt}:{chat_id}".encode()).hexdigest()[:16]
+
+    def record_question(
+        self, chat_id: int, question: str, intent: str, items: list[str], latency_ms: float, no_answer: bool
+    ) -> int:
+        """Log one question and what was answered; returns its id."""
+        row = {"at": _now(), "chat": self._chat_hash(chat_id), "question": question, "intent": intent,
+               "items": json.dumps(items, ensure_ascii=False), "latency_ms": round(latency_ms, 2),
+               "no_answer": int(no_answer)}
+        with self.db.conn:
+            return self.db["questions"].insert(row).last_pk
+
+    def record_feedback(self, question_id: int, chat_id: int, vote: int) -> None:
+        """Log a 👍 (+1) or 👎 (-1) on an answered question."""
+        with self.db.conn:
+            self.db["feedback"].insert(
+                {"question_id": question_id, "at": _now(), "chat": self._chat_hash(chat_id), "vote": vote}
+            )
+
+    def stats(self, top: int = 10) -> dict:
+        """Questions per day, most-asked and unanswered questions, and the share of 👎."""
+        query = self.db.query
+        per_day = list(query("SELECT substr(at, 1, 10) AS day, count(*) AS n FROM questions GROUP BY day ORDER BY day"))
+        asked = list(query("SELECT question, count(*) AS n FROM questions GROUP BY question ORDER BY n DESC, question LIMIT ?", [top]))
+        unanswered = list(query("SELECT question, count(*) AS n FROM questions WHERE no_answer GROUP BY question ORDER BY n DESC, question LIMIT ?", [top]))
+        votes = next(query("SELECT count(*) AS n, sum(vote < 0) AS down FROM feedback"))
+        return {"per_day": per_day, "most_asked": asked, "unanswered": unanswered,
+                "votes": votes["n"], "down_share": (votes["down"] or 0) / votes["n"] if votes["n"] else 0.0}
 
     # --- reading ---------------------------------------------------------------------------
 
@@ -136,3 +185,8 @@ class Store:
             units=Units(row["units_raw"], members), deadline=row["deadline"],
             line=row["line"], position=row["position"],
         )
+
+
+def _now() -> str:
+    """The current UTC time, ISO formatted to the second."""
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
