@@ -70,7 +70,7 @@ class Store:
         everything: bool = False,
     ) -> None:
         """Store plans in one transaction, replacing same-id documents (or all, if everything)."""
-        with self.db.conn:
+        with self.db.atomic():
             if everything:
                 for table in ("item_units", "items", "documents"):
                     self.db.execute(f"DELETE FROM {table}")
@@ -119,12 +119,12 @@ class Store:
         row = {"at": _now(), "chat": self._chat_hash(chat_id), "question": question, "intent": intent,
                "items": json.dumps(items, ensure_ascii=False), "latency_ms": round(latency_ms, 2),
                "no_answer": int(no_answer)}
-        with self.db.conn:
+        with self.db.atomic():
             return self.db["questions"].insert(row).last_pk
 
     def record_feedback(self, question_id: int, chat_id: int, vote: int) -> None:
         """Log a 👍 (+1) or 👎 (-1) on an answered question."""
-        with self.db.conn:
+        with self.db.atomic():
             self.db["feedback"].insert(
                 {"question_id": question_id, "at": _now(), "chat": self._chat_hash(chat_id), "vote": vote}
             )

@@ -17,12 +17,13 @@ _SPACES = re.compile(r"\s+")
 
 def decode(data: bytes, path: str | Path | None = None) -> str:
     """Decode a plan file: UTF-8 (with or without BOM), else GB18030; refuse anything else."""
+    errors = []
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             return data.decode(encoding)
         except UnicodeDecodeError as exc:
-            error = exc
-    line = data[: error.start].count(b"\n") + 1
+            errors.append(exc)
+    line = data[: errors[0].start].count(b"\n") + 1  # where it stops being UTF-8
     raise BadEncoding("not UTF-8 or GB18030 text (convert it to UTF-8)", path, line)
 
 
