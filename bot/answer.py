@@ -82,9 +82,14 @@ class Answerer:
         for key in (k for k in by_key if not k.startswith(_OWN_PART)):
             for alias in _place_aliases(key):
                 aliases.setdefault(normalize(alias), key)
+        for document in self.engine.documents.values():  # the catalog's full region name too
+            specific = _COMPONENT.findall(document.region)[-1:] if document.region else []
+            if specific and specific[0] in by_key:
+                aliases.setdefault(normalize(document.region), specific[0])
         for line in words("region_aliases.txt"):
             key, _, rest = line.partition(":")
-            target = next((k for k in by_key if k == key.strip() or k.startswith(key.strip())), None)
+            key = key.strip()
+            target = next((k for k in by_key if k == key or k.startswith(key) or key.endswith(k)), None)
             for alias in [key, *rest.split(",")]:
                 if target and alias.strip():
                     aliases.setdefault(normalize(alias.strip()), target)
@@ -106,7 +111,7 @@ class Answerer:
                 parts.setdefault(part, set()).add(index)
         keys = {**parts, **parents, **specific}  # a region's own plan beats a part or a parent
         return {k: frozenset(v) for k, v in keys.items()} | {
-            _OWN_PART + k: frozenset(v) for k, v in parts.items() if k in specific
+            _OWN_PART + k: frozenset(v) for k, v in parts.items() if k in specific and v <= specific[k]
         }
 
     @cached_property
@@ -128,11 +133,30 @@ class Answerer:
 
     # --- understanding -------------------------------------------------------------------
 
-    def understand(self, question: str, region: str = "") -> Query:
-        """Read a question for place, item number, unit and intent (region: the chat's default)."""
+    def scope(self, region: str = "", doc: str = "") -> tuple[str, frozenset[int]]:
+        """A hard restriction to a region or a document id: (its label, its items); ValueError if unknown."""
+        if doc:
+            if doc not in self.engine.documents:
+                raise ValueError(f"no document {doc!r} (known: {', '.join(sorted(self.engine.documents))})")
+            return doc, frozenset(i for i, item in enumerate(self.engine.items) if item.doc == doc)
+        allowed = self.places.get(normalize(region))
+        if allowed is None:
+            raise ValueError(f"no plan for region {region!r} (known: {'、'.join(self.regions())})")
+        return region, allowed
+
+    def understand(
+        self, question: str, region: str = "", scope: tuple[str, frozenset[int]] | None = None
+    ) -> Query:
+        """Read a question for place, item number, unit and intent.
+
+        region is the chat's remembered default, used when the question names no place;
+        scope (from `scope`) is a hard restriction that holds whatever the question names.
+        """
         text = normalize(question.strip()[:MAX_QUESTION])
         place, allowed, rest = self._find_place(text)
-        if not place and region:
+        if scope is not None:
+            place, allowed = scope
+        elif not place and region:
             place, allowed = region, self.places.get(normalize(region))
         number = _item_number(rest)
         unit = self._find_unit(text)
@@ -202,9 +226,9 @@ class Answerer:
         scored = sorted(set(self.unit_names.values()), key=lambda n: -len(wanted & set(n)))
         return tuple(n for n in scored[:5] if wanted & set(n))
 
-    def ask(self, question: str, region: str = "") -> Answer:
-        """The 一号答 for a question (region: the chat's remembered region, if any)."""
-        query = self.understand(question, region)
+    def ask(self, question: str, region: str = "", scope: tuple[str, frozenset[int]] | None = None) -> Answer:
+        """The 一号答 for a question (region: the chat's remembered one; scope: a hard restriction)."""
+        query = self.understand(question, region, scope)
         if query.intent == "item":
             hits = self._by_number(query)
         elif query.intent == "unit":

@@ -198,26 +198,19 @@ def ask_command(settings: Settings, question: str, as_json: bool, doc: str | Non
     from bot.render import answer_json, render_answer
 
     answerer = load_answerer(settings)
-    prefix = " ".join(filter(None, [region, _doc_region(answerer, doc)]))
+    try:
+        scope = answerer.scope(region or "", doc or "") if (region or doc) else None
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
     questions = (line.strip() for line in sys.stdin) if question == "-" else iter([question])
     for text in questions:
         if question == "-" and not text:
             continue
-        answer = answerer.ask(f"{prefix} {text}" if prefix else text)
+        answer = answerer.ask(text, scope=scope)
         if as_json:
             click.echo(json.dumps(answer_json(answer, answerer.engine.documents), ensure_ascii=False))
         else:
             click.echo(render_answer(answer, answerer.engine.documents))
-
-
-def _doc_region(answerer, doc: str | None) -> str:
-    """The region name of a document id, to restrict a question to it."""
-    if doc is None:
-        return ""
-    document = answerer.engine.documents.get(doc)
-    if document is None:
-        raise click.ClickException(f"no document {doc!r}")
-    return document.region
 
 
 @cli.command("eval")

@@ -42,7 +42,7 @@ def header_roles(line: str) -> list[str] | None:
     if len(cells) < 2 or not all(c in roles for c in cells):
         return None
     found = [roles[c] for c in cells]
-    return found if "text" in found and ("unit" in found or "task" in found) else None
+    return found if "text" in found and ({"unit", "lead_unit", "task"} & set(found)) else None
 
 
 def is_trailer(line: str) -> bool:
