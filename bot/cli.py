@@ -76,28 +76,34 @@ def ensure_index(settings: Settings) -> None:
     _run_ingest(settings, [settings.corpus], everything=True)
 
 
-def _run_ingest(settings: Settings, paths: list[Path], everything: bool) -> int:
+def _run_ingest(settings: Settings, paths: list[Path], everything: bool, overrides: dict | None = None) -> int:
     """Ingest and report; returns the number of files that failed."""
     from index.engine import build_index
     from index.store import Store
 
     start = time.perf_counter()
-    result = build_index(Store(settings.db), paths, everything=everything, progress=_progress)
+    result = build_index(Store(settings.db), paths, everything, _progress, overrides)
     for parsed in result.parsed:
-        without = sum(1 for i in parsed.items if not i.units.members)
+        document, without = parsed.document, parsed.without_unit
         deadlines = sum(1 for i in parsed.items if i.deadline)
         click.echo(
-            f"{parsed.document.id}: {len(parsed.items)} items, {without} without a unit, "
-            f"{deadlines} with a deadline",
+            f"{document.id} ({parsed.layout}): {len(parsed.items)} items, "
+            f"{len(without)} without a unit, {deadlines} with a deadline",
             err=True,
         )
+        if without:
+            click.echo(f"  no unit named for items: {', '.join(without)}", err=True)
+        if parsed.guessed:
+            shown = ", ".join(f"{k}={getattr(document, k)}" for k in parsed.guessed)
+            click.echo(f"  guessed from the text: {shown} (set with --title/--region/--year or the catalog)", err=True)
     for error in result.errors:
         click.echo(f"error: {error}", err=True)
     elapsed = time.perf_counter() - start
     total = sum(len(p.items) for p in result.parsed)
+    held = len(Store(settings.db).documents())
     click.echo(
-        f"indexed {len(result.parsed)} documents, {total} items into {settings.db} "
-        f"in {elapsed:.2f} s ({len(result.errors)} failed)",
+        f"indexed {len(result.parsed)} documents, {total} items in {elapsed:.2f} s "
+        f"({len(result.errors)} failed); {settings.db} now holds {held} documents",
         err=True,
     )
     return len(result.errors)
@@ -106,15 +112,27 @@ def _run_ingest(settings: Settings, paths: list[Path], everything: bool) -> int:
 @cli.command("ingest")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option("--replace-all", is_flag=True, help="rebuild the index from PATHS alone")
+@click.option("--doc-id", help="document id (one file only; default: catalog or file name)")
+@click.option("--title", help="document title (one file only)")
+@click.option("--region", help="region, e.g. 湛江市 (one file only)")
+@click.option("--year", type=int, help="year of the plan (one file only)")
 @db_option
-def ingest_command(settings: Settings, paths: tuple[Path, ...], replace_all: bool) -> None:
+def ingest_command(
+    settings: Settings, paths: tuple[Path, ...], replace_all: bool,
+    doc_id: str | None, title: str | None, region: str | None, year: int | None,
+) -> None:
     """Build the index from plan files (default: the whole corpus folder, replacing the index).
 
-    Naming PATHS adds those plans, replacing documents with the same id and keeping the rest.
-    A file that cannot be read is reported and skipped; the exit code is then 1.
+    Naming PATHS (.txt .md .docx .html .pdf) adds those plans, replacing documents with the
+    same id and keeping the rest. Metadata comes from these options, then corpus catalog.toml
+    beside the file, then the text itself (shown). A file that cannot be read is reported and
+    skipped; the exit code is then 1.
     """
+    overrides = {k: v for k, v in {"id": doc_id, "title": title, "region": region, "year": year}.items() if v}
+    if overrides and (len(paths) != 1 or paths[0].is_dir()):
+        raise click.UsageError("--doc-id/--title/--region/--year describe one file: name exactly one")
     everything = replace_all or not paths
-    failed = _run_ingest(settings, list(paths) or [settings.corpus], everything)
+    failed = _run_ingest(settings, list(paths) or [settings.corpus], everything, overrides)
     if failed:
         sys.exit(1)
 

@@ -8,20 +8,28 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from index.errors import CatalogError, DuplicateDocument, InputError
+from index.metadata import guess_metadata
 from index.models import Document, Item
-from index.parse import parse_plan
-from index.text import decode
+from index.parse import parse_layout
+from index.readers import read_source
 
 CATALOG = "catalog.toml"
-PLAN_SUFFIXES = (".txt", ".md")
+PLAN_SUFFIXES = (".txt", ".md", ".docx", ".html", ".htm", ".pdf")
 
 
 @dataclass(frozen=True)
 class Parsed:
-    """One plan read successfully."""
+    """One plan read successfully, with how it was read."""
 
     document: Document
     items: list[Item]
+    layout: str = ""
+    guessed: tuple[str, ...] = ()  # metadata fields taken from the text, not the catalog
+
+    @property
+    def without_unit(self) -> list[str]:
+        """Numbers of the items that name no responsible unit."""
+        return [i.number for i in self.items if not i.units.members]
 
 
 @dataclass
@@ -58,20 +66,27 @@ def plan_files(paths: Iterable[Path]) -> list[Path]:
     return found
 
 
-def document_for(path: Path, entry: dict | None) -> Document:
-    """The document a file holds, from its catalog entry when there is one."""
+def document_for(path: Path, given: dict, text: str) -> tuple[Document, tuple[str, ...]]:
+    """The document a file holds: given values (catalog, command line) first, then guesses."""
     known = {f.name for f in fields(Document)}
-    values = {k: v for k, v in (entry or {}).items() if k in known}
+    values = {k: v for k, v in given.items() if k in known and v not in (None, "")}
+    guessed = {k: v for k, v in guess_metadata(text).items() if k in known and k not in values}
+    values = {**guessed, **values}
     values.setdefault("id", path.stem)
     values.setdefault("title", path.stem)
     values["source"] = str(path)
-    return Document(**values)
+    return Document(**values), tuple(sorted(guessed))
 
 
 def ingest(
-    paths: Iterable[Path], progress: Callable[[Path], None] | None = None
+    paths: Iterable[Path],
+    progress: Callable[[Path], None] | None = None,
+    overrides: dict | None = None,
 ) -> IngestResult:
-    """Read and parse every plan; a file that fails is recorded and the rest go on."""
+    """Read and parse every plan; a file that fails is recorded and the rest go on.
+
+    overrides (id, title, region, year …) beat the catalog and the guesses; for one file.
+    """
     result = IngestResult()
     catalogs: dict[Path, dict[str, dict]] = {}
     seen: dict[str, Path] = {}
@@ -79,12 +94,13 @@ def ingest(
         if progress:
             progress(path)
         try:
-            folder = path.parent
-            catalog = catalogs.setdefault(folder, load_catalog(folder))
-            document = document_for(path, catalog.get(path.name))
+            catalog = catalogs.setdefault(path.parent, load_catalog(path.parent))
+            source = read_source(path)
+            given = {**catalog.get(path.name, {}), **(overrides or {})}
+            document, guessed = document_for(path, given, source.text)
             if document.id in seen:
                 raise DuplicateDocument(f"document id {document.id!r} already read from {seen[document.id]}", path)
-            items = parse_plan(decode(path.read_bytes(), path), document.id, str(path))
+            layout, items = parse_layout(source.text, source.tables, document.id, str(path))
         except InputError as exc:
             result.errors.append(exc)
             continue
@@ -92,5 +108,5 @@ def ingest(
             result.errors.append(InputError(exc.strerror or str(exc), path))
             continue
         seen[document.id] = path
-        result.parsed.append(Parsed(document, items))
+        result.parsed.append(Parsed(document, items, f"{source.layout}: {layout}", guessed))
     return result

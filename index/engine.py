@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import numpy as np
@@ -21,14 +21,18 @@ def harvest(items: Iterable[Item]) -> set[str]:
 
 
 def build_index(
-    store: Store, paths: Iterable[Path], everything: bool = True, progress=None
+    store: Store,
+    paths: Iterable[Path],
+    everything: bool = True,
+    progress: Callable[[Path], None] | None = None,
+    overrides: dict | None = None,
 ) -> IngestResult:
     """Parse plan files and store them, re-tokenizing the whole index in one transaction.
 
     With everything=True the index is rebuilt from these files alone; otherwise they are added,
     replacing documents with the same id and keeping the rest.
     """
-    result = ingest(paths, progress)
+    result = ingest(paths, progress, overrides)
     new_ids = {p.document.id for p in result.parsed}
     kept: list[tuple[Document, list[Item]]] = []
     if not everything:
