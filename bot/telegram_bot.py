@@ -211,7 +211,7 @@ def _set_region(context: Context, argument: str, regions: list[str]) -> str:
         return "已取消地区限制。"
     match = next((r for r in regions if argument in r or r in argument), None)
     if match is None:
-        return f"没有 {escape_html(argument)} 的方案。可选：{escape_html('、'.join(regions))}"
+        return f"没有 {escape_html(_short(argument))} 的方案。可选：{escape_html('、'.join(regions))}"
     context.chat_data["region"] = match
     return f"已选定地区：<b>{escape_html(match)}</b>。之后的问题只看该地区的方案（/region all 取消）。"
 
@@ -225,7 +225,7 @@ async def on_unit(update: Update, context: Context) -> None:
     answerer: Answerer = context.bot_data["answerer"]
     answer = answerer.unit(name, context.chat_data.get("region", ""))
     if answer.no_answer and answer.suggestions:
-        await _reply(update, f"没有找到单位 {escape_html(name)}。您是不是要找：{escape_html('、'.join(answer.suggestions))}")
+        await _reply(update, f"没有找到单位 {escape_html(_short(name))}。您是不是要找：{escape_html('、'.join(answer.suggestions))}")
         return
     await _send_answer(update, context, answer)
 
@@ -253,14 +253,19 @@ async def on_question(update: Update, context: Context) -> None:
     if _too_fast(context):
         await _reply(update, TOO_FAST)
         return
-    await context.bot.send_chat_action(message.chat_id, ChatAction.TYPING)
+    await _answer_question(update, context, message.chat_id, text)
+
+
+async def _answer_question(update: Update, context: Context, chat_id: int, text: str) -> None:
+    """Answer, log and send one question (typed, or from an example button)."""
+    await context.bot.send_chat_action(chat_id, ChatAction.TYPING)
     answerer: Answerer = context.bot_data["answerer"]
     start = time.perf_counter()
     answer = answerer.ask(text, context.chat_data.get("region", ""))
     latency = (time.perf_counter() - start) * 1000
     items = [f"{h.item.doc} {h.item.number}" for h in answer.hits]
     question_id = answerer.engine.store.record_question(
-        message.chat_id, text, answer.query.intent, items, latency, answer.no_answer
+        chat_id, text, answer.query.intent, items, latency, answer.no_answer
     )
     await _send_answer(update, context, answer, question_id)
 
@@ -309,8 +314,8 @@ async def on_button(update: Update, context: Context) -> None:
         await query.answer()
         answerer: Answerer = context.bot_data["answerer"]
         example = answerer.examples[int(rest)] if rest.isdigit() and int(rest) < len(answerer.examples) else ""
-        if example:
-            await _send_answer(update, context, answerer.ask(example, context.chat_data.get("region", "")))
+        if example and query.message is not None:
+            await _answer_question(update, context, query.message.chat_id, example)
         return
     if kind == "r":
         await query.answer()
@@ -326,11 +331,13 @@ async def on_button(update: Update, context: Context) -> None:
     if kind == "v":
         await _vote(update, context, view, key, argument)
         return
+    before = (view.showing_others, view.page)
     view.showing_others = kind == "o"
     if kind == "m" and argument.isdigit():
         view.page = int(argument) % len(view.pages)
     await query.answer()
-    await query.edit_message_text(view.text(), parse_mode=ParseMode.HTML, reply_markup=view.markup(key))
+    if (view.showing_others, view.page) != before:  # a second tap on the same button changes nothing
+        await query.edit_message_text(view.text(), parse_mode=ParseMode.HTML, reply_markup=view.markup(key))
 
 
 async def _vote(update: Update, context: Context, view: View, key: str, sign: str) -> None:
@@ -356,6 +363,11 @@ async def on_reload(update: Update, context: Context) -> None:
         await _reply(update, "此部署未配置重新载入。")
         return
     await _reply(update, "正在重新载入方案……")
+    context.application.create_task(_reload_in_background(update, context, reload), update=update)
+
+
+async def _reload_in_background(update: Update, context: Context, reload: Callable[[], Answerer]) -> None:
+    """Build the new index in a thread, then swap it in; the old one answers until then."""
     answerer = await asyncio.to_thread(reload)
     context.bot_data["answerer"] = answerer
     docs = answerer.engine.documents
@@ -369,6 +381,11 @@ async def on_stats(update: Update, context: Context) -> None:
         return
     stats = context.bot_data["answerer"].engine.store.stats()
     await _reply(update, f"<pre>{escape_html(stats_text(stats))}</pre>")
+
+
+def _short(text: str, limit: int = 40) -> str:
+    """User text echoed back, cut so a reply never grows past Telegram's limit."""
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def _is_admin(update: Update, context: Context) -> bool:

@@ -59,8 +59,9 @@ def test_question_without_place_answers_every_region(answerer: Answerer) -> None
         ("红海湾", "汕尾市红海湾经济开发区", "谁负责规章集中公开？", "honghaiwan-2021"),
         ("湛江", "湛江市", "政府网站支持IPv6要在什么时候前完成？", "zhanjiang-2021"),
         ("汕头", "汕头市", "政务新媒体清理整合谁负责？", "shantou-2021"),
+        ("金平", "汕头市金平区", "谁负责规章集中公开？", "jinping-2020"),
     ],
-    ids=["zhanjiang", "kaiping", "honghaiwan", "zhanjiang-when", "shantou-new-media"],
+    ids=["zhanjiang", "kaiping", "honghaiwan", "zhanjiang-when", "shantou-new-media", "jinping"],
 )
 def test_region_is_remembered(answerer: Answerer, place: str, region: str, question: str, doc: str) -> None:
     """After /region, a question naming no place is answered from that region's plan only."""

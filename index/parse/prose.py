@@ -1,29 +1,42 @@
-"""Parse prose plans: notices (possibly embedding other notices) with 一、/（一） paragraphs.
+"""Parse prose plans: notices (possibly embedding other notices) with numbered paragraphs.
 
 Each ``#`` heading that is not numbered starts a part, labelled by its issuer's place
 (汕头市金平区人民政府办公室… -> 金平区) or, for an attached plan with no issuer, by the
-last issuer plus the plan's title (国务院2020年政务公开工作要点). Each numbered paragraph
-becomes one Item. A line continues the paragraph above it when that paragraph has not
-ended its sentence; any other unnumbered line (a closing remark, a signature) ends it.
-The word lists used here live in index/data/actor_patterns.txt.
+last issuer plus the plan's title (国务院2020年政务公开工作要点); a plan with neither has one
+unlabelled part. Paragraphs are numbered on three levels, 一、 / （一） / 1., each label joined to
+its parents' (一（一）1), and ● bullets count within their parent (一（一）-2). A line continues the
+paragraph above it when that paragraph has not ended its sentence; any other unnumbered line (a
+closing remark, a signature) ends it. Each paragraph becomes an Item, except a bare heading whose
+children are the items. Units written out win over bodies inferred from the sentences: a line
+that only states them (责任单位：市司法局) or a parenthetical ending a sentence (（市交通委负责）),
+and a paragraph whose sentences each carry their own becomes one Item per sentence (三（二）-1, -2 …).
+The word lists used here live in index/data/actor_patterns.txt and unit_statements.txt.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 
 from index.errors import UnknownLayout
 from index.lexicon import words
 from index.models import OTHER, Item, Unit, Units
 from index.text import clean_line, join_wrapped
-from index.units import is_collective
+from index.units import is_collective, split_units
 
 _PATTERNS = "actor_patterns.txt"
+_STATEMENTS = "unit_statements.txt"
 _NUMERAL = "一二三四五六七八九十百零〇"
 _MAJOR = re.compile(rf"([{_NUMERAL}]+)、")
 _MINOR = re.compile(rf"[（(]([{_NUMERAL}]+)[）)]")
+_POINT = re.compile(r"([0-9０-９]{1,2})[.．、](?![0-9０-９])")
+_BULLET = re.compile(r"[●•◆■]")
+# (pattern, how its label is printed) from the outermost level to bullets, the innermost.
+_MARKERS = ((_MAJOR, "{}"), (_MINOR, "（{}）"), (_POINT, "{}"), (_BULLET, ""))
+_BULLET_LEVEL = len(_MARKERS) - 1
+_BRACKETED = re.compile(r"[（(]((?:[^（()）]|[（(][^（()）]*[）)])*)[）)]")
+_CLOSING_BRACKETED = re.compile(_BRACKETED.pattern + "$")
 _HEADING = re.compile(r"#+\s*")
 _BOLD_LEAD = re.compile(r"\*\*(.+?)\*\*")
 _RULE = re.compile(r"[-*_=\s]{3,}")
@@ -41,27 +54,34 @@ class _Paragraph:
 
     line: int
     label: str
+    level: int
     part: str
     task: str
     lines: list[str] = field(default_factory=list)
+    marked: bool = False  # written as a markdown heading (## 一、…)
+    statements: list[str] = field(default_factory=list)  # lines stating its units
 
 
 @dataclass
 class _State:
-    """Where the scan is: the current part, issuer and 一、 number, and the open paragraph."""
+    """Where the scan is: the current part and issuer, the open labels per level, the open paragraph."""
 
     part: str = ""
     issuer: str = ""
-    major: str = ""
+    marks: list[str] = field(default_factory=lambda: [""] * _BULLET_LEVEL)
+    bullets: int = 0
     open: _Paragraph | None = None
 
 
 def parse_prose(text: str, doc_id: str) -> list[Item]:
-    """Turn a prose plan into one Item per numbered paragraph, in document order."""
+    """Turn a prose plan into Items (one per numbered paragraph or unit-bearing sentence), in order."""
     paragraphs = _collect(text.splitlines())
     if not paragraphs:
-        raise UnknownLayout("no 一、 or （一） numbered paragraph found")
-    return [_item(p, doc_id, position) for position, p in enumerate(paragraphs, 1)]
+        raise UnknownLayout("no numbered paragraph (一、 / （一） / 1. / ●) found")
+    following = [*paragraphs[1:], None]
+    kept = [p for p, after in zip(paragraphs, following) if _is_item(p, after)]
+    items = [item for p in kept for item in _items(p, doc_id)]
+    return [replace(item, position=position) for position, item in enumerate(items, 1)]
 
 
 def _collect(lines: list[str]) -> list[_Paragraph]:
@@ -74,47 +94,104 @@ def _collect(lines: list[str]) -> list[_Paragraph]:
             continue
         heading = _HEADING.match(line)
         body = line[heading.end() :] if heading else line
-        paragraph = _numbered(body, number, state)
+        paragraph = _numbered(body, number, state, bool(heading))
         if paragraph:
             found.append(paragraph)
             state.open = paragraph
         elif heading:
             _enter_part(body, state)
-        elif state.open and not _ends_sentence(state.open.lines[-1]):
-            state.open.lines.append(body.replace("**", ""))
-        else:
+        elif state.open and not _extend(state.open, body.replace("**", "")):
             state.open = None
     return found
 
 
-def _numbered(body: str, line: int, state: _State) -> _Paragraph | None:
-    """Start a paragraph if the line opens with 一、 or （一）, else None."""
+def _numbered(body: str, line: int, state: _State, marked: bool) -> _Paragraph | None:
+    """Start a paragraph if the line opens with 一、, （一）, 1. or a bullet, else None."""
     plain = body.replace("**", "")
-    if major := _MAJOR.match(plain):
-        state.major = label = major.group(1)
-        rest = plain[major.end() :]
-    elif minor := _MINOR.match(plain):
-        label = f"{state.major}（{minor.group(1)}）"
-        rest = plain[minor.end() :]
-    else:
+    found = _marker(plain)
+    if found is None:
         return None
-    return _Paragraph(line, label, state.part, _bold_title(body), [rest])
+    level, mark, end = found
+    label = _label(level, mark, state)
+    return _Paragraph(line, label, level, state.part, _bold_title(body), [plain[end:]], marked)
+
+
+def _marker(text: str) -> tuple[int, str, int] | None:
+    """The level, printed label and end of the paragraph marker opening a text, or None."""
+    for level, (pattern, form) in enumerate(_MARKERS):
+        if found := pattern.match(text):
+            return level, form.format(*found.groups()), found.end()
+    return None
+
+
+def _label(level: int, mark: str, state: _State) -> str:
+    """A paragraph's number: its label after its parents' (一（一）1), or <parent>-<n> for a bullet."""
+    if level == _BULLET_LEVEL:
+        state.bullets += 1
+        parent = "".join(state.marks)
+        return f"{parent}-{state.bullets}" if parent else str(state.bullets)
+    state.marks[level:] = [mark] + [""] * (_BULLET_LEVEL - level - 1)
+    state.bullets = 0
+    return "".join(state.marks)
+
+
+def _after_marker(text: str) -> str:
+    """A text with any paragraph marker at its start removed."""
+    found = _marker(text)
+    return text[found[2] :].lstrip() if found else text
 
 
 def _bold_title(body: str) -> str:
     """The run-in bold heading of a paragraph line, number removed, or ""."""
-    bold = _BOLD_LEAD.match(body)
-    if not bold:
-        return ""
-    inner = bold.group(1)
-    number = _MAJOR.match(inner) or _MINOR.match(inner)
-    return join_wrapped([inner[number.end() :] if number else inner])
+    bold = _BOLD_LEAD.match(body) or _BOLD_LEAD.match(_after_marker(body))
+    return join_wrapped([_after_marker(bold.group(1))]) if bold else ""
 
 
 def _ends_sentence(line: str) -> bool:
-    """True when a line ends a sentence, so the next line cannot continue it."""
+    """True when a line ends a sentence or a unit statement, so the next line cannot continue it."""
+    closing = _CLOSING_BRACKETED.search(line.rstrip())
+    if closing and _stated_units(closing.group(1)):
+        return True
     tail = line.rstrip().rstrip(_CLOSERS)
     return bool(tail) and tail[-1] in _SENTENCE_END
+
+
+def _extend(paragraph: _Paragraph, line: str) -> bool:
+    """Add a following line to an open paragraph, as text or as its unit statement; False ends it."""
+    ended = bool(paragraph.statements) or _ends_sentence(paragraph.lines[-1])
+    if statement := _statement_line(line, ended):
+        paragraph.statements.append(statement)
+    elif ended:
+        return False
+    else:
+        paragraph.lines.append(line)
+    return True
+
+
+def _statement_line(line: str, ended: bool) -> str:
+    """A line that only states who is responsible, without brackets or final stop, else ""."""
+    text = "".join(line.split()).rstrip(_SENTENCE_END)
+    bracketed = _BRACKETED.fullmatch(text)
+    if bracketed:
+        text = bracketed.group(1)
+    elif not (ended or _statement_label().match(text)):
+        return ""  # an unlabelled line after an open sentence continues that sentence
+    return text if _stated_units(text) else ""
+
+
+def _stated_units(text: str) -> Units | None:
+    """The units a responsibility statement names (市交通委负责落实 …), or None if it is not one."""
+    core = text.rstrip(_SENTENCE_END)
+    if not (_statement_label().match(core) or core.endswith(_words("verb", _STATEMENTS))):
+        return None
+    units = split_units(core)
+    names = [unit.name for unit in units.members]
+    return units if names and all(map(_is_unit_name, names)) else None
+
+
+def _is_unit_name(name: str) -> bool:
+    """True when a name from a statement ends like a body (市交通委, 各区)."""
+    return name.endswith(words("unit_body_endings.txt")) or _is_body(name)
 
 
 def _enter_part(heading: str, state: _State) -> None:
@@ -125,7 +202,8 @@ def _enter_part(heading: str, state: _State) -> None:
         state.issuer = state.part = issuer
     else:
         state.part = state.issuer + title
-    state.major = ""
+    state.marks = [""] * _BULLET_LEVEL
+    state.bullets = 0
     state.open = None
 
 
@@ -143,22 +221,75 @@ def _issuer_label(title: str) -> str:
     return places[-1] if places and "".join(places) == name else name
 
 
-def _item(paragraph: _Paragraph, doc_id: str, position: int) -> Item:
-    """Build the Item for one collected paragraph."""
+def _is_item(paragraph: _Paragraph, after: _Paragraph | None) -> bool:
+    """False for a bare heading (一、加强组织领导) whose numbered children are the items."""
+    parent = after is not None and after.part == paragraph.part and after.level > paragraph.level
+    # A markdown heading stays an item: the author marked it as a section of its own.
+    return not parent or paragraph.marked or _has_own_text(paragraph)
+
+
+def _has_own_text(paragraph: _Paragraph) -> bool:
+    """True when a paragraph says more than its heading."""
     text = join_wrapped(paragraph.lines)
     task = paragraph.task or _first_sentence(text)
-    body = text[len(task) :] if text.startswith(task) else text
-    number = f"{paragraph.part} {paragraph.label}" if paragraph.part else paragraph.label
-    return Item(
-        doc=doc_id,
-        number=number,
-        task=task,
-        text=text,
-        units=_units(actors(body)),
-        deadline=deadline(text),
-        line=paragraph.line,
-        position=position,
-    )
+    return bool(text.removeprefix(task).strip())
+
+
+def _items(paragraph: _Paragraph, doc_id: str) -> list[Item]:
+    """The Items of a paragraph: one, or one per sentence that carries its own units."""
+    pieces = _pieces(join_wrapped(paragraph.lines))
+    text = "".join(piece for piece, _ in pieces)
+    task = _without_statements(paragraph.task) or _first_sentence(text)
+    stated = split_units("；".join(paragraph.statements)) if paragraph.statements else None
+    base = f"{paragraph.part} {paragraph.label}" if paragraph.part else paragraph.label
+    numbers = [f"{base}-{k}" for k in range(1, len(pieces) + 1)] if len(pieces) > 1 else [base]
+    return [
+        Item(
+            doc=doc_id,
+            number=number,
+            task=task,
+            text=piece,
+            units=units or stated or _units(actors(piece.removeprefix(task) or piece)),
+            deadline=deadline(piece),
+            line=paragraph.line,
+        )
+        for number, (piece, units) in zip(numbers, pieces)
+    ]
+
+
+def _pieces(text: str) -> list[tuple[str, Units | None]]:
+    """Cut a text after each sentence-final unit parenthetical: (text without it, its units).
+
+    With a single such parenthetical the text stays whole; a tail after the last one is a piece too.
+    """
+    pieces: list[tuple[str, Units | None]] = []
+    start = 0
+    for found in _BRACKETED.finditer(text):
+        units = _stated_units(found.group(1)) if _ends_sentence_at(text, found) else None
+        if units is None:
+            continue
+        stop = found.end()
+        while stop < len(text) and text[stop] in _SENTENCE_END:
+            stop += 1
+        pieces.append((text[start : found.start()] + text[found.end() : stop], units))
+        start = stop
+    if len(pieces) == 1:  # one statement in the paragraph covers all of it
+        return [(pieces[0][0] + text[start:], pieces[0][1])]
+    if text[start:] or not pieces:
+        pieces.append((text[start:], None))
+    return pieces
+
+
+def _ends_sentence_at(text: str, found: re.Match[str]) -> bool:
+    """True when a parenthetical closes a sentence: a stop or the end after it, or a stop before it."""
+    after = text[found.end() : found.end() + 1]
+    before = text[found.start() - 1 : found.start()]
+    return not after or after in _SENTENCE_END or (bool(before) and before in _SENTENCE_END)
+
+
+def _without_statements(text: str) -> str:
+    """A text with its sentence-final unit parentheticals removed."""
+    return "".join(piece for piece, _ in _pieces(text))
 
 
 def _first_sentence(text: str) -> str:
@@ -272,11 +403,11 @@ def _is_body(name: str) -> bool:
 
 
 @cache
-def _words(section: str) -> tuple[str, ...]:
-    """One [section] of the actor pattern list, longest entries first."""
+def _words(section: str, name: str = _PATTERNS) -> tuple[str, ...]:
+    """One [section] of a sectioned word list (the actor patterns by default), longest first."""
     current = ""
     entries: list[str] = []
-    for entry in words(_PATTERNS):
+    for entry in words(name):
         if entry.startswith("[") and entry.endswith("]"):
             current = entry[1:-1]
         elif current == section:
@@ -309,3 +440,10 @@ def _place_pattern() -> re.Pattern[str]:
     """One administrative place (汕头市, 金平区 …) in a run of them."""
     places = "|".join(map(re.escape, _words("place")))
     return re.compile(rf".+?(?:{places})")
+
+
+@cache
+def _statement_label() -> re.Pattern[str]:
+    """A responsibility label and its colon opening a statement (责任单位：)."""
+    labels = "|".join(map(re.escape, _words("label", _STATEMENTS)))
+    return re.compile(rf"(?:{labels})[：:]")
