@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from index.engine import Engine
+from index.rank import Ranges
 from index.lexicon import table, words
 from index.models import Document, Hit, Item
 from index.segment import normalize
@@ -39,7 +40,7 @@ class Query:
     text: str
     intent: str  # who | when | what | item | unit
     place: str = ""
-    allowed: frozenset[int] | None = None  # engine item indexes a place restricts to
+    allowed: Ranges | None = None  # item-id ranges a place restricts to
     unit: str = ""
     number: str = ""
     tokens: tuple[str, ...] = ()
@@ -75,7 +76,7 @@ class Answerer:
     # --- what the index offers -----------------------------------------------------------
 
     @cached_property
-    def places(self) -> dict[str, frozenset[int]]:
+    def places(self) -> dict[str, Ranges]:
         """Alias (normalized) -> the item indexes it restricts to."""
         by_key = self._place_items()
         aliases: dict[str, str] = {}
@@ -95,27 +96,28 @@ class Answerer:
                     aliases.setdefault(normalize(alias.strip()), target)
         return {alias: by_key[key] for alias, key in aliases.items()}
 
-    def _place_items(self) -> dict[str, frozenset[int]]:
-        """Place key (region component or prose part place) -> item indexes."""
-        specific: dict[str, set[int]] = {}
-        parents: dict[str, set[int]] = {}
-        parts: dict[str, set[int]] = {}
-        for index, item in enumerate(self.engine.items):
-            components = _COMPONENT.findall(self.engine.documents[item.doc].region)
+    def _place_items(self) -> dict[str, Ranges]:
+        """Place key (region component or prose part place) -> the id ranges of its items."""
+        specific: dict[str, list[tuple[int, int]]] = {}
+        parents: dict[str, list[tuple[int, int]]] = {}
+        parts: dict[str, list[tuple[int, int]]] = {}
+        for doc, span in self.engine.doc_ranges.items():
+            components = _COMPONENT.findall(self.engine.documents[doc].region)
             if components:
-                specific.setdefault(components[-1], set()).add(index)
+                specific.setdefault(components[-1], []).append(span)
                 for parent in components[:-1]:
-                    parents.setdefault(parent, set()).add(index)
-            part = _part_place(item)
-            if part:
-                parts.setdefault(part, set()).add(index)
+                    parents.setdefault(parent, []).append(span)
+        for _, part, lo, hi in self.engine.part_ranges:
+            match = _PART_PLACE.match(part)
+            if match:
+                parts.setdefault(match.group(1), []).append((lo, hi))
         keys = {**parts, **parents, **specific}  # a region's own plan beats a part or a parent
-        return {k: frozenset(v) for k, v in keys.items()} | {
-            _OWN_PART + k: frozenset(v) for k, v in parts.items() if k in specific and v <= specific[k]
+        return {k: tuple(sorted(v)) for k, v in keys.items()} | {
+            _OWN_PART + k: tuple(sorted(v)) for k, v in parts.items() if k in specific and _within(v, specific[k])
         }
 
     @cached_property
-    def own_parts(self) -> dict[frozenset[int], frozenset[int]]:
+    def own_parts(self) -> dict[Ranges, Ranges]:
         """A place's items -> the items of its own part, where its plan embeds others' (金平区)."""
         by_key = self._place_items()
         return {by_key[k[len(_OWN_PART):]]: v for k, v in by_key.items() if k.startswith(_OWN_PART)}
@@ -123,7 +125,7 @@ class Answerer:
     @cached_property
     def unit_names(self) -> dict[str, str]:
         """Unit name or alias (normalized) -> the name as the plans write it (normalized)."""
-        names = {normalize(n): n for n in self.engine.store.unit_names() if len(n) >= 3}
+        names = {normalize(n): n for n in self.engine.unit_names() if len(n) >= 3}
         for line in words("unit_aliases.txt"):
             key, _, rest = line.partition(":")
             for alias in rest.split(","):
@@ -133,19 +135,19 @@ class Answerer:
 
     # --- understanding -------------------------------------------------------------------
 
-    def scope(self, region: str = "", doc: str = "") -> tuple[str, frozenset[int]]:
+    def scope(self, region: str = "", doc: str = "") -> tuple[str, Ranges]:
         """A hard restriction to a region or a document id: (its label, its items); ValueError if unknown."""
         if doc:
             if doc not in self.engine.documents:
                 raise ValueError(f"no document {doc!r} (known: {', '.join(sorted(self.engine.documents))})")
-            return doc, frozenset(i for i, item in enumerate(self.engine.items) if item.doc == doc)
+            return doc, (self.engine.doc_ranges[doc],)
         allowed = self.places.get(normalize(region))
         if allowed is None:
             raise ValueError(f"no plan for region {region!r} (known: {'、'.join(self.regions())})")
         return region, allowed
 
     def understand(
-        self, question: str, region: str = "", scope: tuple[str, frozenset[int]] | None = None
+        self, question: str, region: str = "", scope: tuple[str, Ranges] | None = None
     ) -> Query:
         """Read a question for place, item number, unit and intent.
 
@@ -174,7 +176,7 @@ class Answerer:
         tokens = tuple(self.engine.segmenter.tokens(rest))
         return Query(question, intent, place, allowed, unit, number, tokens)
 
-    def _find_place(self, text: str) -> tuple[str, frozenset[int] | None, str]:
+    def _find_place(self, text: str) -> tuple[str, Ranges | None, str]:
         """The longest place alias in text: (its name, the items it allows, text without it).
 
         A place name that starts a phrase the plans of other places use (国务院政策问答平台) is
@@ -192,13 +194,7 @@ class Answerer:
         phrase = text[at : at + len(alias) + PHRASE_TAIL]
         if len(phrase) < len(alias) + PHRASE_TAIL:
             return False
-        inside = self.places[alias]
-        return any(phrase in t for i, t in enumerate(self._texts) if i not in inside)
-
-    @cached_property
-    def _texts(self) -> list[str]:
-        """Every item's text, normalized, by engine index."""
-        return [normalize(item.text) for item in self.engine.items]
+        return self.engine.contains_phrase(phrase, outside=self.places[alias])
 
     def _find_unit(self, text: str) -> str:
         """The longest unit name or alias in text, as the plans write it ('' when none)."""
@@ -226,7 +222,7 @@ class Answerer:
         scored = sorted(set(self.unit_names.values()), key=lambda n: -len(wanted & set(n)))
         return tuple(n for n in scored[:5] if wanted & set(n))
 
-    def ask(self, question: str, region: str = "", scope: tuple[str, frozenset[int]] | None = None) -> Answer:
+    def ask(self, question: str, region: str = "", scope: tuple[str, Ranges] | None = None) -> Answer:
         """The 一号答 for a question (region: the chat's remembered one; scope: a hard restriction)."""
         query = self.understand(question, region, scope)
         if query.intent == "item":
@@ -239,20 +235,11 @@ class Answerer:
 
     def _by_number(self, query: Query) -> list[Hit]:
         """The item with that number, in the place named (or in every plan that has it)."""
-        return [
-            Hit(item, 1.0, ())
-            for index, item in enumerate(self.engine.items)
-            if item.number == query.number and (query.allowed is None or index in query.allowed)
-        ]
+        return [Hit(item, 1.0, ()) for item in self.engine.numbered(query.number, query.allowed)]
 
     def _by_unit(self, query: Query) -> list[Hit]:
         """Every item naming the unit, in the place named (collective names do not count)."""
-        return [
-            Hit(item, 1.0, (query.unit,))
-            for index, item in enumerate(self.engine.items)
-            if (query.allowed is None or index in query.allowed)
-            and any(u.normalized == query.unit or u.name == query.unit for u in item.units.members)
-        ]
+        return [Hit(item, 1.0, (query.unit,)) for item in self.engine.of_unit(query.unit, query.allowed)]
 
     def _by_search(self, query: Query) -> list[Hit]:
         """BM25 hits: the best, then the same task elsewhere, then close ones in the same plan."""
@@ -260,9 +247,9 @@ class Answerer:
         hits: list[Hit] = []
         own = self.own_parts.get(query.allowed) if query.allowed else None
         if own:  # a plan that forwards others' 要点: its own paragraphs first
-            hits = self.engine.search(tokens, k=50, allowed=own)
+            hits = self.engine.search(tokens, k=50, scope=own)
         if not hits or not self._covered(tokens, hits[0]):
-            hits = self.engine.search(tokens, k=50, allowed=query.allowed)
+            hits = self.engine.search(tokens, k=50, scope=query.allowed)
         if not hits or not self._covered(tokens, hits[0]):
             return []
         top = hits[0]
@@ -293,12 +280,9 @@ class Answerer:
         return self.engine.documents[item.doc]
 
 
-def _part_place(item: Item) -> str:
-    """The place a prose part is issued by ('国务院' for '国务院2020年…要点 一（一）'), or ''."""
-    if " " not in item.number:
-        return ""
-    match = _PART_PLACE.match(item.number.rsplit(" ", 1)[0])
-    return match.group(1) if match else ""
+def _within(inner: list[tuple[int, int]], outer: list[tuple[int, int]]) -> bool:
+    """True when every inner range lies inside one of the outer ranges."""
+    return all(any(a <= lo and hi <= b for a, b in outer) for lo, hi in inner)
 
 
 def _place_aliases(key: str) -> list[str]:

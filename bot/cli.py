@@ -67,13 +67,17 @@ def _progress(path: Path) -> None:
 
 
 def ensure_index(settings: Settings) -> None:
-    """Build the index from the corpus folder on first use, so a new user can just ask."""
+    """Build the index on first use, and again when the word lists changed, so a user can just ask."""
+    from index.segment import fingerprint
     from index.store import Store
 
-    if settings.db.exists() and Store(settings.db).documents():
-        return
-    click.echo(f"no index at {settings.db} yet: ingesting {settings.corpus}/ …", err=True)
-    _run_ingest(settings, [settings.corpus], everything=True)
+    store = Store(settings.db)
+    if not store.documents():
+        click.echo(f"no index at {settings.db} yet: ingesting {settings.corpus}/ …", err=True)
+        _run_ingest(settings, [settings.corpus], everything=True)
+    elif store.meta().get("fingerprint") != fingerprint():
+        click.echo(f"the word lists in index/data changed: re-indexing {settings.db} …", err=True)
+        _run_ingest(settings, [], everything=False)
 
 
 def _run_ingest(settings: Settings, paths: list[Path], everything: bool, overrides: dict | None = None) -> int:
@@ -202,7 +206,7 @@ def load_answerer(settings: Settings):
     from index.engine import Engine
 
     ensure_index(settings)
-    return Answerer(Engine.open(settings.db))
+    return Answerer(Engine.open(settings.db, settings.ranker))
 
 
 @cli.command("ask")
@@ -279,7 +283,7 @@ def bot_command(settings: Settings) -> None:
     def reload() -> Answerer:
         """Re-ingest the corpus folder and load the new index."""
         _run_ingest(settings, [settings.corpus], everything=True)
-        return Answerer(Engine.open(settings.db))
+        return Answerer(Engine.open(settings.db, settings.ranker))
 
     try:
         run_bot(settings, load_answerer(settings), reload)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -23,6 +24,9 @@ class Settings(BaseSettings):
     page_size: int = Field(3, ge=1, le=10, description="answers per page in the bot")
     rate_limit: int = Field(20, ge=1, description="questions per chat per minute before the bot asks to slow down")
     log_level: str = Field("INFO", description="logging level")
+    ranker: Literal["postings", "rank-bm25"] = Field(
+        "postings", description="postings (stored, fast at any size) or rank-bm25 (the in-memory reference)"
+    )
 
     @field_validator("token", mode="before")
     @classmethod

@@ -371,7 +371,7 @@ async def _reload_in_background(update: Update, context: Context, reload: Callab
     answerer = await asyncio.to_thread(reload)
     context.bot_data["answerer"] = answerer
     docs = answerer.engine.documents
-    await _reply(update, f"已重新载入：{len(docs)} 份方案，{len(answerer.engine.items)} 个条目。")
+    await _reply(update, f"已重新载入：{len(docs)} 份方案，{answerer.engine.size} 个条目。")
 
 
 async def on_stats(update: Update, context: Context) -> None:

@@ -1,23 +1,79 @@
-"""The engine: the stored index loaded once, searched many times. No I/O beyond the database."""
+"""Build the index from plan files, and search it: the engine behind every front end.
+
+A query process loads nothing but the document list and the plans' small vocabulary; items
+and postings are read from SQLite on demand, so start-up costs the same at 250 or 1M items.
+"""
 
 from __future__ import annotations
 
+import os
+from bisect import bisect_left
+from array import array
+from collections import Counter
 from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-import numpy as np
-
 from index.corpus import IngestResult, ingest
-from index.errors import EmptyCorpus
+from index.errors import EmptyCorpus, PolicyQAError
 from index.models import Document, Hit, Item
-from index.rank import BM25, Ranker
-from index.segment import Segmenter
+from index.rank import BM25, Ranges, idf, top_scores
+from index.segment import Segmenter, fingerprint, normalize, vocabulary_text
 from index.store import Store
+
+PARALLEL_ABOVE = 5_000  # items to segment before a second process pays for its start-up
+CHUNK = 2_000  # texts per worker task
+
+
+class StaleIndex(PolicyQAError):
+    """The index was built with other word lists (terms, synonyms, stopwords)."""
 
 
 def harvest(items: Iterable[Item]) -> set[str]:
     """Words for the tokenizer's dictionary from the items: the units' names."""
     return {name for item in items for u in item.units.members for name in (u.name, u.normalized)}
+
+
+def search_text(item: Item) -> str:
+    """What of an item is searched: its task and its requirement."""
+    return f"{item.task} {item.text}"
+
+
+# --- building ------------------------------------------------------------------------------------
+
+_worker: Segmenter | None = None
+
+
+def _start_worker(extra: list[str]) -> None:
+    """Load the full dictionary once per worker process."""
+    global _worker
+    _worker = Segmenter(extra)
+
+
+def _segment(texts: list[str]) -> tuple[list[list[str]], dict[str, int], int]:
+    """Search tokens of texts, the frequencies of the words seen, and the dictionary total."""
+    assert _worker is not None
+    tokens, seen = [], set()
+    for text in texts:
+        cut = _worker.words(text)
+        seen |= _worker.seen(cut)
+        tokens.append(_worker.search_tokens(cut))
+    return tokens, _worker.frequencies(seen), _worker.total
+
+
+def segment_all(texts: list[str], extra: list[str], workers: int | None = None) -> tuple[list[list[str]], str]:
+    """Tokens of every text and the vocabulary a query process needs, on all cores when it pays."""
+    chunks = [texts[i : i + CHUNK] for i in range(0, len(texts), CHUNK)]
+    workers = workers or (min(os.cpu_count() or 1, len(chunks)) if len(texts) > PARALLEL_ABOVE else 1)
+    if workers > 1:
+        with ProcessPoolExecutor(workers, initializer=_start_worker, initargs=(extra,)) as pool:
+            results = list(pool.map(_segment, chunks))
+    else:
+        _start_worker(extra)
+        results = [_segment(chunk) for chunk in chunks] or [([], {}, 0)]
+    tokens = [t for chunk_tokens, _, _ in results for t in chunk_tokens]
+    frequencies = {w: f for _, found, _ in results for w, f in found.items()}
+    return tokens, vocabulary_text(frequencies, results[0][2])
 
 
 def build_index(
@@ -30,74 +86,136 @@ def build_index(
     """Parse plan files and store them, re-tokenizing the whole index in one transaction.
 
     With everything=True the index is rebuilt from these files alone; otherwise they are added,
-    replacing documents with the same id and keeping the rest.
+    replacing documents with the same id and keeping the rest (no paths: just re-tokenize).
     """
     result = ingest(paths, progress, overrides)
     new_ids = {p.document.id for p in result.parsed}
     kept: list[tuple[Document, list[Item]]] = []
     if not everything:
-        old = {}
+        old: dict[str, list[Item]] = {}
         for item, _ in store.items():
             old.setdefault(item.doc, []).append(item)
         kept = [(d, old.get(d.id, [])) for d in store.documents() if d.id not in new_ids]
     plans = kept + [(p.document, p.items) for p in result.parsed]
-    if not plans and everything and result.errors:
+    if not plans and result.errors:
         return result  # nothing good to store: keep the previous index answering
-    segmenter = Segmenter(harvest(i for _, items in plans for i in items))
-    store.replace(
-        plans,
-        lambda item: segmenter.tokens(f"{item.task} {item.text}"),
-        {"dictionary": "\n".join(segmenter.extra_words), "fingerprint": segmenter.fingerprint},
-        everything=True,
-    )
+    items = [item for _, plan_items in plans for item in plan_items]
+    tokens, vocabulary = segment_all([search_text(i) for i in items], sorted(harvest(items)))
+    by_item = {id(item): t for item, t in zip(items, tokens)}
+    meta = {"vocabulary": vocabulary, "fingerprint": fingerprint()}
+    store.replace(plans, lambda item: by_item[id(item)], meta, everything=True)
     return result
 
 
-class Engine:
-    """Items, documents and a ranker over the stored tokens."""
+# --- searching -----------------------------------------------------------------------------------
 
-    def __init__(self, store: Store, segmenter: Segmenter | None = None) -> None:
+
+class Engine:
+    """Documents, the query segmenter, and searches over the stored postings."""
+
+    def __init__(self, store: Store, segmenter: Segmenter | None = None, ranker: str = "postings") -> None:
+        """ranker: "postings" (stored, fast at any size) or "rank-bm25" (the reference, in memory)."""
         self.store = store
         meta = store.meta()
         self.documents = {d.id: d for d in store.documents()}
         if not self.documents:
             raise EmptyCorpus(f"the index {store.path} holds no documents (run `policyqa ingest`)")
-        self.segmenter = segmenter or Segmenter(meta.get("dictionary", "").split("\n"))
-        rows = store.items()
-        self.items = [item for item, _ in rows]
-        tokens = [t for _, t in rows]
-        if meta.get("fingerprint") != self.segmenter.fingerprint:
-            tokens = [self.segmenter.tokens(f"{i.task} {i.text}") for i in self.items]
-        self.token_sets = [frozenset(t) for t in tokens]
-        self.ranker: Ranker = BM25(tokens)
-        self._by_key = {(i.doc, i.number): i for i in self.items}
+        if meta.get("fingerprint") != fingerprint():
+            raise StaleIndex(f"the word lists changed since {store.path} was built (run `policyqa ingest`)")
+        self.size = int(meta["size"])
+        self.segmenter = segmenter or Segmenter.from_vocabulary(meta["vocabulary"])
+        self.doc_ranges: dict[str, tuple[int, int]] = {d: (lo, hi) for d, (lo, hi) in _json(meta["doc_ranges"]).items()}
+        self.part_ranges: list[tuple[str, str, int, int]] = [tuple(p) for p in _json(meta["part_ranges"])]
+        self._df: dict[str, int] = {}
+        self._reference = _Reference(store) if ranker == "rank-bm25" else None
 
     @classmethod
-    def open(cls, db: str | Path) -> Engine:
+    def open(cls, db: str | Path, ranker: str = "postings") -> Engine:
         """Load the engine from a database file."""
-        return cls(Store(db))
+        return cls(Store(db), ranker=ranker)
 
     def item(self, doc: str, number: str) -> Item | None:
         """One item by document and number as printed, or None."""
-        return self._by_key.get((doc, number))
+        return self.store.item(doc, number)
 
-    def search(self, tokens: list[str], k: int = 10, allowed: set[int] | None = None) -> list[Hit]:
-        """The k best items for query tokens (only items indexed in allowed, when given)."""
-        scores = self.ranker.scores(tokens)
-        if allowed is not None:
-            mask = np.zeros(len(self.items), dtype=bool)
-            mask[list(allowed)] = True
-            scores = np.where(mask, scores, 0.0)
-        order = np.argsort(-scores, kind="stable")[:k]
-        query = set(tokens)
-        return [
-            Hit(self.items[i], float(scores[i]), tuple(sorted(query & self.token_sets[i])))
-            for i in order
-            if scores[i] > 0
-        ]
+    def numbered(self, number: str, scope: Ranges | None = None) -> list[Item]:
+        """Items printed with this number, inside the scope, in index order."""
+        return [item for _, item in self.store.items_where("number = ?", [number], scope)]
+
+    def of_unit(self, name: str, scope: Ranges | None = None) -> list[Item]:
+        """Items naming the unit (as written or normalized), inside the scope, in index order."""
+        where = "id IN (SELECT item_id FROM item_units WHERE normalized = ? OR name = ?)"
+        return [item for _, item in self.store.items_where(where, [name, name], scope)]
+
+    def unit_names(self) -> list[str]:
+        """Every distinct unit name, as normalized."""
+        return self.store.unit_names()
+
+    def search(self, tokens: list[str], k: int = 10, scope: Ranges | None = None) -> list[Hit]:
+        """The k best items for query tokens (only inside the scope's id ranges, when given)."""
+        counts = Counter(tokens)
+        rows = self.store.postings(counts)
+        self._df.update({t: df for t, (df, _, _) in rows.items()})
+        if self._reference is not None:
+            top = self._reference.top(tokens, k, scope)
+        else:
+            top = top_scores(((counts[t], ids, w) for t, (_, ids, w) in rows.items()), k, scope)
+        items = self.store.items_by_id([i for i, _ in top])
+        lists = {t: array("i", ids) for t, (_, ids, _) in rows.items()}
+        return [Hit(items[i], score, tuple(sorted(t for t, ids in lists.items() if _holds(ids, i))))
+                for i, score in top]
+
+    def idf(self, token: str) -> float:
+        """How rare a token is in the index (an unseen one counts as the rarest)."""
+        if token not in self._df:
+            self._df.update({t: df for t, (df, _, _) in self.store.postings([token]).items()})
+        return idf(self.size, self._df.get(token, 0))
 
     def coverage(self, tokens: list[str], hit: Hit) -> float:
         """Share of the query's weight (idf) that the hit's item contains."""
         query = set(tokens)
-        total = sum(self.ranker.idf(t) for t in query)
-        return sum(self.ranker.idf(t) for t in hit.matched_terms) / total if total else 0.0
+        total = sum(self.idf(t) for t in query)
+        return sum(self.idf(t) for t in hit.matched_terms) / total if total else 0.0
+
+    def contains_phrase(self, phrase: str, outside: Ranges) -> bool:
+        """True when an item outside these id ranges has the phrase in its (normalized) text."""
+        tokens = self.segmenter.tokens(phrase)
+        rows = self.store.postings(tokens)
+        if not tokens or len(rows) < len(set(tokens)):
+            return False
+        _, ids, _ = min(rows.values(), key=lambda r: r[0])
+        candidates = [i for i in array("i", ids) if not any(lo <= i <= hi for lo, hi in outside)]
+        found = self.store.items_by_id(candidates[:PHRASE_CANDIDATES])
+        return any(phrase in normalize(item.text) for item in found.values())
+
+
+class _Reference:
+    """rank-bm25 over every stored item's tokens, scored the way the postings are."""
+
+    def __init__(self, store: Store) -> None:
+        rows = store._rows("SELECT id, tokens FROM items ORDER BY id")
+        self.ids = [r[0] for r in rows]
+        self.bm25 = BM25([_json(r[1]) for r in rows])
+
+    def top(self, tokens: list[str], k: int, scope: Ranges | None) -> list[tuple[int, float]]:
+        """The k best (item id, score), ties to the lower id."""
+        scored = [(i, s) for i, s in zip(self.ids, self.bm25.scores(tokens)) if s > 0]
+        if scope is not None:
+            scored = [(i, s) for i, s in scored if any(lo <= i <= hi for lo, hi in scope)]
+        return sorted(scored, key=lambda pair: (-pair[1], pair[0]))[:k]
+
+
+PHRASE_CANDIDATES = 500  # items read to confirm a phrase; the rarest term's postings are tried first
+
+
+def _holds(ids: array, item_id: int) -> bool:
+    """True when the sorted ids contain item_id."""
+    at = bisect_left(ids, item_id)
+    return at < len(ids) and ids[at] == item_id
+
+
+def _json(text: str) -> object:
+    """Parse a JSON meta value."""
+    import json
+
+    return json.loads(text)

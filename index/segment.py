@@ -9,18 +9,40 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import re
+import sys
+import tempfile
 import unicodedata
 from collections.abc import Iterable
 from functools import cache
-
-import jieba
+from pathlib import Path
 
 from index.lexicon import words
 
-jieba.setLogLevel(logging.WARNING)
+
+def _import_jieba():  # noqa: ANN202 - returns the module
+    """jieba, imported without pkg_resources.
+
+    jieba only uses pkg_resources to open its own data files and falls back to plain paths
+    without it; importing it would cost every cold query about 0.1 s.
+    """
+    if "pkg_resources" in sys.modules:
+        import jieba
+    else:
+        sys.modules["pkg_resources"] = None  # type: ignore[assignment]
+        try:
+            import jieba
+        finally:
+            del sys.modules["pkg_resources"]
+    jieba.setLogLevel(logging.WARNING)
+    return jieba
+
+
+jieba = _import_jieba()
 _WORD = re.compile(r"[\w]", re.UNICODE)
 TERM_FREQ = 50_000  # high enough that jieba keeps a domain term whole
+FILLER = "\ue000\ue001"  # a private-use "word" no text contains, carrying the rest of the total
 
 
 @cache
@@ -61,32 +83,99 @@ def canonical_terms() -> list[str]:
     return [w for c in _synonyms()[1].values() for w in c.split()]
 
 
-class Segmenter:
-    """Our own jieba instance, loaded with the domain dictionary and any harvested words."""
+def fingerprint() -> str:
+    """Changes whenever the word lists change (terms, synonyms, stopwords, character table)."""
+    parts = [*words("terms.txt"), *words("synonyms.txt"), *words("stopwords.txt"), *words("t2s_chars.txt")]
+    return hashlib.sha1("\n".join(parts).encode()).hexdigest()[:16]
 
-    def __init__(self, extra_words: Iterable[str] = ()) -> None:
-        self.extra_words = sorted({_fold(w) for w in extra_words if w})
-        self._jieba = jieba.Tokenizer()
+
+class Segmenter:
+    """Our own jieba instance, loaded with the domain dictionary and any harvested words.
+
+    Built with jieba's full dictionary at ingest time; a query process instead loads the small
+    vocabulary of the indexed plans (`from_vocabulary`), which segments plan text the same
+    way and costs milliseconds instead of a second to load.
+    """
+
+    def __init__(self, extra_words: Iterable[str] = (), dictionary: str | None = None) -> None:
+        self._jieba = jieba.Tokenizer(dictionary) if dictionary else jieba.Tokenizer()
         self._jieba.initialize()
-        for term in [*words("terms.txt"), *canonical_terms(), *self.extra_words]:
-            word, _, freq = term.partition(" ")
-            self._jieba.add_word(_fold(word), int(freq) if freq else TERM_FREQ)
+        if dictionary is None:
+            for term in [*words("terms.txt"), *canonical_terms(), *extra_words]:
+                word, _, freq = term.partition(" ")
+                if word:
+                    self._jieba.add_word(_fold(word), int(freq) if freq else TERM_FREQ)
         self._stop = frozenset(_fold(w) for w in words("stopwords.txt"))
 
-    @property
-    def fingerprint(self) -> str:
-        """Changes whenever the dictionary, synonyms or stopwords change (stored tokens go stale)."""
-        parts = [*words("terms.txt"), *words("synonyms.txt"), *words("stopwords.txt"), *self.extra_words]
-        return hashlib.sha1("\n".join(parts).encode()).hexdigest()[:16]
+    @classmethod
+    def from_vocabulary(cls, vocabulary: str) -> Segmenter:
+        """A segmenter over a stored vocabulary ("word freq" lines), cached as a file by its hash."""
+        digest = hashlib.sha1(vocabulary.encode()).hexdigest()[:16]
+        path = Path(tempfile.gettempdir()) / f"policyqa-{digest}.dict"
+        if not path.exists():
+            partial = path.with_suffix(f".{os.getpid()}.tmp")
+            partial.write_text(vocabulary, encoding="utf-8")
+            os.replace(partial, path)
+        return cls(dictionary=str(path))
+
+    def words(self, text: str) -> list[str]:
+        """Every word jieba cuts from the normalized text (sub-words included, nothing dropped)."""
+        return list(self._jieba.cut_for_search(normalize(text)))
 
     def tokens(self, text: str) -> list[str]:
         """Search tokens of text: sub-words included, stopwords and punctuation dropped."""
+        return self.search_tokens(self.words(text))
+
+    def seen(self, cut: list[str]) -> set[str]:
+        """Words a query process must know to cut this text the same way.
+
+        Besides the words cut, that is each run of single characters jieba left alone because
+        the run is itself a dictionary word (it would otherwise guess new words in it).
+        """
+        found = set(cut)
+        run: list[str] = []
+        for word in [*cut, ""]:
+            if len(word) == 1:
+                run.append(word)
+                continue
+            for i in range(len(run)):
+                for j in range(i + 2, len(run) + 1):
+                    if self._jieba.FREQ.get("".join(run[i:j]), 0) > 0:
+                        found.add("".join(run[i:j]))
+            run = []
+        return found
+
+    def search_tokens(self, cut: Iterable[str]) -> list[str]:
+        """The cut words that count for ranking."""
         out = []
-        for token in self._jieba.cut_for_search(normalize(text)):
+        for token in cut:
             token = token.strip()
             if token and token not in self._stop and _WORD.search(token) and not _lone_char(token):
                 out.append(token)
         return out
+
+    @property
+    def total(self) -> int:
+        """jieba's total word frequency (the denominator of every word's probability)."""
+        return self._jieba.total
+
+    def frequencies(self, seen: Iterable[str]) -> dict[str, int]:
+        """Dictionary frequencies of the words seen and of every listed word (terms, stopwords …)."""
+        freq = self._jieba.FREQ
+        listed = [*words("terms.txt"), *words("stopwords.txt"), *canonical_terms()]
+        wanted = {*seen, *(_fold(t.partition(" ")[0]) for t in listed)}
+        return {w: freq[w] for w in wanted if freq.get(w, 0) > 0 and " " not in w}
+
+
+def vocabulary_text(frequencies: dict[str, int], total: int) -> str:
+    """A jieba dictionary of these words whose total frequency equals the full dictionary's.
+
+    The last, filler entry carries the difference, so each word keeps its probability and plan
+    text is cut by the small dictionary exactly as by the full one.
+    """
+    lines = [f"{w} {f}" for w, f in sorted(frequencies.items())]
+    filler = max(total - sum(frequencies.values()), 1)
+    return "\n".join([*lines, f"{FILLER} {filler}"]) + "\n"
 
 
 def _lone_char(token: str) -> bool:

@@ -1,9 +1,11 @@
-"""The SQLite index (the only module that imports sqlite_utils).
+"""The SQLite index (the only module that imports sqlite_utils, and only to write).
 
-Tables: documents; items (with their search tokens, so a query never re-segments the corpus);
-item_units, one row per (item, unit, role); meta (the dictionary the tokens were made with);
+Tables: documents; items (with their search tokens); item_units, one row per (item, unit,
+role); postings, per term the BM25 weights of the items containing it (index/rank.py), so a
+query reads only its own terms; meta (vocabulary, sizes, id ranges per document and part);
 questions and feedback, the bot's log (chat ids hashed), which a rebuild leaves alone.
 Writes happen in one transaction: if a rebuild fails midway the previous index still answers.
+Reads use the standard library's sqlite3 alone, so a query process starts fast.
 """
 
 from __future__ import annotations
@@ -13,15 +15,40 @@ import json
 import secrets
 import sqlite3
 from collections.abc import Callable, Iterable
-from datetime import datetime, timezone
 from dataclasses import asdict, fields
+from datetime import datetime, timezone
+from functools import cached_property
 from pathlib import Path
-
-import sqlite_utils
+from typing import Any
 
 from index.models import Document, Item, Unit, Units
+from index.rank import PostingsBuilder, Ranges
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS documents (id TEXT PRIMARY KEY, title TEXT, region TEXT, level TEXT,
+    year INTEGER, issuer TEXT, number TEXT, date TEXT, source TEXT);
+CREATE TABLE IF NOT EXISTS items (id INTEGER PRIMARY KEY, doc TEXT, number TEXT, part TEXT,
+    position INTEGER, task TEXT, text TEXT, units_raw TEXT, deadline TEXT, line INTEGER, tokens TEXT);
+CREATE TABLE IF NOT EXISTS item_units (item_id INTEGER, position INTEGER, name TEXT,
+    normalized TEXT, role TEXT, collective INTEGER);
+CREATE TABLE IF NOT EXISTS postings (term TEXT PRIMARY KEY, df INTEGER, ids BLOB, weights BLOB);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS questions (id INTEGER PRIMARY KEY, at TEXT, chat TEXT, question TEXT,
+    intent TEXT, items TEXT, latency_ms REAL, no_answer INTEGER);
+CREATE TABLE IF NOT EXISTS feedback (question_id INTEGER, at TEXT, chat TEXT, vote INTEGER);
+CREATE INDEX IF NOT EXISTS items_doc_number ON items (doc, number);
+CREATE INDEX IF NOT EXISTS items_number ON items (number);
+CREATE INDEX IF NOT EXISTS item_units_item ON item_units (item_id);
+CREATE INDEX IF NOT EXISTS item_units_normalized ON item_units (normalized);
+CREATE INDEX IF NOT EXISTS item_units_name ON item_units (name);
+"""
+_INDEX_TABLES = ("item_units", "items", "documents", "postings")
+
+
+def part_of(item: Item) -> str:
+    """The embedded notice a prose item belongs to ('国务院2020年…要点' of '国务院2020年…要点 一（三）')."""
+    return item.number.rsplit(" ", 1)[0] if " " in item.number else ""
 
 
 class Store:
@@ -31,34 +58,30 @@ class Store:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         # The bot's /reload builds a new engine in a worker thread and uses it from the event loop.
-        self.db = sqlite_utils.Database(sqlite3.connect(self.path, check_same_thread=False))
-        self.db.enable_wal()
-        self._create()
+        self.conn = sqlite3.connect(self.path, check_same_thread=False)
+        self.conn.row_factory = sqlite3.Row
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        self._drop_outdated()
+        self.conn.executescript(_SCHEMA)
 
-    def _create(self) -> None:
-        """Create the index tables when missing."""
-        self.db["documents"].create(
-            {f.name: (int if f.name == "year" else str) for f in fields(Document)}, pk="id", if_not_exists=True
-        )
-        self.db["items"].create(
-            {"id": int, "doc": str, "number": str, "position": int, "task": str, "text": str,
-             "units_raw": str, "deadline": str, "line": int, "tokens": str},
-            pk="id", if_not_exists=True,
-        )
-        self.db["item_units"].create(
-            {"item_id": int, "position": int, "name": str, "normalized": str, "role": str, "collective": int},
-            if_not_exists=True,
-        )
-        self.db["meta"].create({"key": str, "value": str}, pk="key", if_not_exists=True)
-        self.db["questions"].create(
-            {"id": int, "at": str, "chat": str, "question": str, "intent": str, "items": str,
-             "latency_ms": float, "no_answer": int},
-            pk="id", if_not_exists=True,
-        )
-        self.db["feedback"].create({"question_id": int, "at": str, "chat": str, "vote": int}, if_not_exists=True)
-        self.db["items"].create_index(["doc", "number"], if_not_exists=True)
-        self.db["item_units"].create_index(["item_id"], if_not_exists=True)
-        self.db["item_units"].create_index(["normalized"], if_not_exists=True)
+    def _drop_outdated(self) -> None:
+        """Drop index tables written by an older schema (they are rebuilt; the log is kept)."""
+        columns = {r[1] for r in self._rows("PRAGMA table_info(items)")}
+        if columns and "part" not in columns:
+            with self.conn:
+                for table in _INDEX_TABLES:
+                    self.conn.execute(f"DROP TABLE IF EXISTS {table}")
+
+    @cached_property
+    def db(self) -> Any:
+        """sqlite-utils over the same connection, for writing."""
+        import sqlite_utils
+
+        return sqlite_utils.Database(self.conn)
+
+    def _rows(self, sql: str, args: Iterable[Any] = ()) -> list[sqlite3.Row]:
+        """Rows of a query."""
+        return self.conn.execute(sql, list(args)).fetchall()
 
     # --- writing ---------------------------------------------------------------------------
 
@@ -68,117 +91,175 @@ class Store:
         tokens_of: Callable[[Item], list[str]],
         meta: dict[str, str],
         everything: bool = False,
+        progress: Callable[[int], None] | None = None,
     ) -> None:
-        """Store plans in one transaction, replacing same-id documents (or all, if everything)."""
+        """Store plans in one transaction, replacing same-id documents (or all, if everything).
+
+        plans may be a generator: each plan is written as it comes. The postings and the meta
+        are rebuilt from every stored item at the end, still inside the transaction.
+        """
         with self.db.atomic():
             if everything:
-                for table in ("item_units", "items", "documents"):
-                    self.db.execute(f"DELETE FROM {table}")
+                for table in _INDEX_TABLES:
+                    self.conn.execute(f"DELETE FROM {table}")
             for document, items in plans:
                 self._delete_document(document.id)
                 self.db["documents"].insert(asdict(document))
                 for item in items:
                     self._insert_item(item, tokens_of(item))
-            self.db["meta"].upsert_all(
-                [{"key": k, "value": v} for k, v in {**meta, "schema": SCHEMA_VERSION}.items()], pk="key"
-            )
+            self._rebuild_postings(progress)
+            summary = {**meta, **self._summary(), "schema": SCHEMA_VERSION}
+            self.db["meta"].upsert_all([{"key": k, "value": v} for k, v in summary.items()], pk="key")
 
     def _delete_document(self, doc: str) -> None:
         """Remove one document and everything under it."""
-        self.db.execute("DELETE FROM item_units WHERE item_id IN (SELECT id FROM items WHERE doc = ?)", [doc])
-        self.db.execute("DELETE FROM items WHERE doc = ?", [doc])
-        self.db.execute("DELETE FROM documents WHERE id = ?", [doc])
+        self.conn.execute("DELETE FROM item_units WHERE item_id IN (SELECT id FROM items WHERE doc = ?)", [doc])
+        self.conn.execute("DELETE FROM items WHERE doc = ?", [doc])
+        self.conn.execute("DELETE FROM documents WHERE id = ?", [doc])
 
     def _insert_item(self, item: Item, tokens: list[str]) -> None:
         """Insert one item and its unit rows."""
-        row = {"doc": item.doc, "number": item.number, "position": item.position, "task": item.task,
-               "text": item.text, "units_raw": item.units.raw, "deadline": item.deadline,
-               "line": item.line, "tokens": json.dumps(tokens, ensure_ascii=False)}
-        item_id = self.db["items"].insert(row).last_pk
-        self.db["item_units"].insert_all(
-            {"item_id": item_id, "position": i, "name": u.name, "normalized": u.normalized,
-             "role": u.role, "collective": int(u.collective)}
-            for i, u in enumerate(item.units.members)
+        cursor = self.conn.execute(
+            "INSERT INTO items (doc, number, part, position, task, text, units_raw, deadline, line, tokens)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [item.doc, item.number, part_of(item), item.position, item.task, item.text, item.units.raw,
+             item.deadline, item.line, json.dumps(tokens, ensure_ascii=False)],
         )
+        self.conn.executemany(
+            "INSERT INTO item_units VALUES (?, ?, ?, ?, ?, ?)",
+            [(cursor.lastrowid, i, u.name, u.normalized, u.role, int(u.collective))
+             for i, u in enumerate(item.units.members)],
+        )
+
+    def _rebuild_postings(self, progress: Callable[[int], None] | None) -> None:
+        """Recompute every term's postings from the stored tokens."""
+        builder = PostingsBuilder()
+        for count, (item_id, tokens) in enumerate(self.conn.execute("SELECT id, tokens FROM items ORDER BY id"), 1):
+            builder.add(item_id, json.loads(tokens))
+            if progress and count % 10_000 == 0:
+                progress(count)
+        self.conn.execute("DELETE FROM postings")
+        self.conn.executemany("INSERT INTO postings VALUES (?, ?, ?, ?)", builder.rows())
+
+    def _summary(self) -> dict[str, str]:
+        """Sizes, id ranges per document and per part, and unit names, for the meta table."""
+        size, length = self._rows("SELECT count(*), max(id) FROM items")[0]
+        docs = {r[0]: [r[1], r[2]] for r in self._rows("SELECT doc, min(id), max(id) FROM items GROUP BY doc")}
+        parts = [[r[0], r[1], r[2], r[3]] for r in self._rows(
+            "SELECT doc, part, min(id), max(id) FROM items WHERE part != '' GROUP BY doc, part")]
+        units = [r[0] for r in self._rows("SELECT DISTINCT normalized FROM item_units")]
+        return {
+            "size": str(size), "max_id": str(length or 0),
+            "doc_ranges": json.dumps(docs, ensure_ascii=False),
+            "part_ranges": json.dumps(parts, ensure_ascii=False),
+            "unit_names": json.dumps(units, ensure_ascii=False),
+        }
 
     # --- the question log ------------------------------------------------------------------
 
     def _chat_hash(self, chat_id: int) -> str:
         """A chat id hashed with this database's own salt (chat ids are never stored)."""
-        rows = list(self.db["meta"].rows_where("key = 'salt'"))
-        salt = rows[0]["value"] if rows else None
+        salt = self.meta().get("salt")
         if salt is None:
             salt = secrets.token_hex(16)
-            self.db["meta"].upsert({"key": "salt", "value": salt}, pk="key")
+            with self.conn:
+                self.conn.execute("INSERT OR REPLACE INTO meta VALUES ('salt', ?)", [salt])
         return hashlib.sha256(f"{salt}:{chat_id}".encode()).hexdigest()[:16]
 
     def record_question(
         self, chat_id: int, question: str, intent: str, items: list[str], latency_ms: float, no_answer: bool
     ) -> int:
         """Log one question and what was answered; returns its id."""
-        row = {"at": _now(), "chat": self._chat_hash(chat_id), "question": question, "intent": intent,
-               "items": json.dumps(items, ensure_ascii=False), "latency_ms": round(latency_ms, 2),
-               "no_answer": int(no_answer)}
-        with self.db.atomic():
-            return self.db["questions"].insert(row).last_pk
+        chat = self._chat_hash(chat_id)
+        with self.conn:
+            cursor = self.conn.execute(
+                "INSERT INTO questions (at, chat, question, intent, items, latency_ms, no_answer)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [_now(), chat, question, intent, json.dumps(items, ensure_ascii=False),
+                 round(latency_ms, 2), int(no_answer)],
+            )
+        return cursor.lastrowid
 
     def record_feedback(self, question_id: int, chat_id: int, vote: int) -> None:
         """Log a 👍 (+1) or 👎 (-1) on an answered question."""
-        with self.db.atomic():
-            self.db["feedback"].insert(
-                {"question_id": question_id, "at": _now(), "chat": self._chat_hash(chat_id), "vote": vote}
-            )
+        chat = self._chat_hash(chat_id)
+        with self.conn:
+            self.conn.execute("INSERT INTO feedback VALUES (?, ?, ?, ?)", [question_id, _now(), chat, vote])
 
     def stats(self, top: int = 10) -> dict:
         """Questions per day, most-asked and unanswered questions, and the share of 👎."""
-        query = self.db.query
-        per_day = list(query("SELECT substr(at, 1, 10) AS day, count(*) AS n FROM questions GROUP BY day ORDER BY day"))
-        asked = list(query("SELECT question, count(*) AS n FROM questions GROUP BY question ORDER BY n DESC, question LIMIT ?", [top]))
-        unanswered = list(query("SELECT question, count(*) AS n FROM questions WHERE no_answer GROUP BY question ORDER BY n DESC, question LIMIT ?", [top]))
-        votes = next(query("SELECT count(*) AS n, sum(vote < 0) AS down FROM feedback"))
-        return {"per_day": per_day, "most_asked": asked, "unanswered": unanswered,
+        per_day = self._rows("SELECT substr(at, 1, 10) AS day, count(*) AS n FROM questions GROUP BY day ORDER BY day")
+        asked = self._rows("SELECT question, count(*) AS n FROM questions GROUP BY question ORDER BY n DESC, question LIMIT ?", [top])
+        unanswered = self._rows("SELECT question, count(*) AS n FROM questions WHERE no_answer GROUP BY question ORDER BY n DESC, question LIMIT ?", [top])
+        votes = self._rows("SELECT count(*) AS n, sum(vote < 0) AS down FROM feedback")[0]
+        return {"per_day": [dict(r) for r in per_day], "most_asked": [dict(r) for r in asked],
+                "unanswered": [dict(r) for r in unanswered],
                 "votes": votes["n"], "down_share": (votes["down"] or 0) / votes["n"] if votes["n"] else 0.0}
 
     # --- reading ---------------------------------------------------------------------------
 
     def meta(self) -> dict[str, str]:
         """The meta key/value pairs."""
-        return {r["key"]: r["value"] for r in self.db["meta"].rows}
+        return {r["key"]: r["value"] for r in self._rows("SELECT key, value FROM meta")}
 
     def documents(self) -> list[Document]:
         """Every document, in id order."""
-        return [Document(**row) for row in self.db["documents"].rows_where(order_by="id")]
+        return [Document(**dict(r)) for r in self._rows("SELECT * FROM documents ORDER BY id")]
 
     def items(self, doc: str | None = None) -> list[tuple[Item, list[str]]]:
         """Items (of one document, or all) in document order, each with its stored tokens."""
-        where, args = ("doc = ?", [doc]) if doc else (None, [])
-        rows = list(self.db["items"].rows_where(where, args, order_by="doc, position"))
+        where, args = ("WHERE doc = ?", [doc]) if doc else ("", [])
+        rows = self._rows(f"SELECT * FROM items {where} ORDER BY doc, position", args)
         units = self._units_by_item([r["id"] for r in rows])
         return [(self._item(r, units.get(r["id"], ())), json.loads(r["tokens"])) for r in rows]
 
     def item(self, doc: str, number: str) -> Item | None:
         """One item by document id and number as printed, or None."""
-        rows = list(self.db["items"].rows_where("doc = ? AND number = ?", [doc, number]))
-        if not rows:
-            return None
-        return self._item(rows[0], self._units_by_item([rows[0]["id"]]).get(rows[0]["id"], ()))
+        found = self.items_where("doc = ? AND number = ?", [doc, number])
+        return found[0][1] if found else None
+
+    def items_where(self, where: str, args: list[Any], ranges: Ranges | None = None) -> list[tuple[int, Item]]:
+        """(id, item) pairs matching an SQL condition on items, inside the id ranges, in id order."""
+        if ranges is not None:
+            where = f"({where}) AND ({' OR '.join(['id BETWEEN ? AND ?'] * len(ranges)) or '0'})"
+            args = [*args, *(bound for pair in ranges for bound in pair)]
+        rows = self._rows(f"SELECT * FROM items WHERE {where} ORDER BY id", args)
+        units = self._units_by_item([r["id"] for r in rows])
+        return [(r["id"], self._item(r, units.get(r["id"], ()))) for r in rows]
+
+    def items_by_id(self, ids: list[int]) -> dict[int, Item]:
+        """Items by id."""
+        if not ids:
+            return {}
+        return dict(self.items_where(f"id IN ({','.join('?' * len(ids))})", list(ids)))
+
+    def postings(self, terms: Iterable[str]) -> dict[str, tuple[int, bytes, bytes]]:
+        """(df, ids, weights) of each known term."""
+        terms = list(set(terms))
+        if not terms:
+            return {}
+        rows = self._rows(f"SELECT * FROM postings WHERE term IN ({','.join('?' * len(terms))})", terms)
+        return {r["term"]: (r["df"], r["ids"], r["weights"]) for r in rows}
 
     def unit_names(self) -> list[str]:
         """Every distinct unit name, as normalized."""
-        return [r["normalized"] for r in self.db.query("SELECT DISTINCT normalized FROM item_units")]
+        return json.loads(self.meta().get("unit_names", "[]"))
 
     def _units_by_item(self, ids: list[int]) -> dict[int, tuple[Unit, ...]]:
         """Unit rows grouped by item id."""
-        wanted = set(ids)
         grouped: dict[int, list[Unit]] = {}
-        for r in self.db["item_units"].rows_where(order_by="item_id, position"):
-            if r["item_id"] in wanted:
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            for r in self._rows(
+                f"SELECT * FROM item_units WHERE item_id IN ({','.join('?' * len(chunk))}) ORDER BY item_id, position",
+                chunk,
+            ):
                 unit = Unit(r["name"], r["normalized"], r["role"], bool(r["collective"]))
                 grouped.setdefault(r["item_id"], []).append(unit)
         return {k: tuple(v) for k, v in grouped.items()}
 
     @staticmethod
-    def _item(row: dict, members: tuple[Unit, ...]) -> Item:
+    def _item(row: sqlite3.Row, members: tuple[Unit, ...]) -> Item:
         """An Item from its row and unit rows."""
         return Item(
             doc=row["doc"], number=row["number"], task=row["task"], text=row["text"],
