@@ -1,12 +1,14 @@
-"""Small text helpers shared by the parsers: decoding, width, joining wrapped lines."""
+"""Small text helpers shared by the parsers: decoding, width, joining wrapped lines, t2s."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from functools import cache
 from pathlib import Path
 
 from index.errors import BadEncoding
+from index.lexicon import words
 
 # PDF extraction turns the brackets of 〔2021〕 into „ ‟; fix them before anything else.
 _CHAR_FIXES = str.maketrans({"„": "〔", "‟": "〕", "\u3000": " ", "\xa0": " ", "\ufeff": ""})
@@ -42,6 +44,18 @@ def join_wrapped(parts: list[str]) -> str:
     joined = "".join(p.strip() for p in parts)
     joined = _SPACE_BETWEEN_LATIN.sub("\x00", joined)
     return _SPACES.sub("", joined).replace("\x00", " ")
+
+
+@cache
+def _t2s() -> dict[int, str]:
+    """Traditional -> simplified character table (index/data/t2s_chars.txt)."""
+    pairs = (line.split("\t") for line in words("t2s_chars.txt"))
+    return {ord(t): s for t, s in pairs}
+
+
+def simplified(text: str) -> str:
+    """Text with traditional characters replaced by simplified ones (for matching, not storing)."""
+    return text.translate(_t2s())
 
 
 def squash(text: str) -> str:

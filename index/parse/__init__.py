@@ -1,15 +1,15 @@
 """Turn a plan into items; one module per layout family.
 
-`parse_layout` picks the family: tables given as rows (from .docx/.html/.pdf, or a pipe table
-one row per line) are read by rows; text with a table header (工作任务 / 具体要求 / 落实单位 …)
-by the text-flow table parser; anything else as a prose plan with 一、/（一） paragraphs.
+`parse_layout` picks the family: tables given as rows (from .docx/.html/.pdf, or pipe text with
+one row or one cell per line) are read by rows; text with a table header (工作任务 / 具体要求 /
+落实单位 …) by the text-flow table parser; anything else as a prose plan with 一、/（一） paragraphs.
 """
 
 from __future__ import annotations
 
 from index.errors import EmptyDocument, UnknownLayout
 from index.models import Item
-from index.parse.pipes import pipe_rows, strip_cell_pipes
+from index.parse.pipes import cell_rows, pipe_rows, strip_cell_pipes
 from index.parse.prose import parse_prose
 from index.parse.rows import find_header, parse_rows
 from index.parse.table import has_table, parse_table
@@ -29,9 +29,10 @@ def parse_layout(
         return "table rows", parse_rows(rows, doc_id, path)
     if not text.strip():
         raise EmptyDocument("the file is empty" if not rows else "no table with a 具体要求 header and no text", path)
-    piped = pipe_rows(text)
-    if piped and find_header(piped) is not None:
-        return "pipe table", parse_rows(piped, doc_id, path)
+    # A table copied cell by cell keeps the name "text table" it has had since table.py read it.
+    for layout, piped in (("pipe table", pipe_rows(text)), ("text table", cell_rows(text))):
+        if piped and find_header(piped.rows) is not None:
+            return layout, parse_rows(piped.rows, doc_id, path, piped.lines)
     flow = strip_cell_pipes(text)
     if has_table(flow):
         return "text table", parse_table(flow, doc_id, path)

@@ -6,6 +6,7 @@ import re
 from functools import cache
 
 from index.lexicon import table, words
+from index.text import simplified
 
 _SEPARATOR_CHARS = "、，,；;"
 _SEPARATORS = re.compile(f"[{_SEPARATOR_CHARS}]")
@@ -35,13 +36,16 @@ def column_roles() -> dict[str, str]:
     return {name: role for role, names in table("table_layout.toml")["columns"].items() for name in names}
 
 
+def column_role(name: str) -> str:
+    """The role of a header cell, written in simplified or traditional characters ('' if unknown)."""
+    return column_roles().get(simplified(re.sub(r"\s+", "", name)), "")
+
+
 def header_roles(line: str) -> list[str] | None:
     """The column roles of a table header line, or None when the line is not a header."""
-    cells = [c for c in re.split(r"[\s|｜]+", line) if c]
-    roles = column_roles()
-    if len(cells) < 2 or not all(c in roles for c in cells):
+    found = [column_role(c) for c in re.split(r"[\s|｜]+", line) if c]
+    if len(found) < 2 or not all(found):
         return None
-    found = [roles[c] for c in cells]
     return found if "text" in found and ({"unit", "lead_unit", "task"} & set(found)) else None
 
 

@@ -5,12 +5,14 @@ the header lost its leading merged cells (a group's task printed only on its fir
 it is aligned to the right and the missing cells repeat the row above. A 具体要求 cell may hold
 several numbered items, which share the row's unit and deadline cells. Rows with no number
 at all are numbered by position. When numbers restart per section (1. 2. under 一、 and again
-under 二、), each is labelled with its section: "二、1".
+under 二、), each is labelled with its section: "二、1". The section is the 一、 of the task cell,
+or of a section row above: a row whose only cell (merged across the table) heads the rows below.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from index.errors import UnknownLayout
@@ -24,6 +26,11 @@ _BULLET = re.compile(r"^\s*[●•◆■▪]\s*")
 _SECTION = re.compile(r"^\s*([一二三四五六七八九十百]+)\s*[、.．]")
 # Where a 具体要求 cell starts another numbered item: at a line start, or right after a sentence.
 _NUMBERED_LINE = re.compile(r"(?m)(?:^|(?<=[。；;]))\s*(?=(?:\d{1,3}\s*[.．、](?!\d)|[（(]\d{1,3}[）)]|[●•◆■▪]))")
+# A cell that opens with （一） numbers its items that way (1. lines inside stay with their item).
+_CHINESE_ITEM = re.compile(r"\s*[（(][一二三四五六七八九十]+[）)]")
+_CHINESE_LINE = re.compile(r"(?m)(?:^|(?<=[。；;]))(?=\s*[（(][一二三四五六七八九十]+[）)])")
+_ITEM_START = re.compile(r"^\s*(?:\d|[●•◆■▪])")
+Cells = Sequence[str | None]  # a row; None is a merged cell that repeats the row above
 
 
 @dataclass(frozen=True)
@@ -31,6 +38,7 @@ class _Row:
     """One body row, cells by column role."""
 
     task: str
+    section: str  # chapter numeral (一) from the task cell or the section row above, or ''
     text: str
     seq: str
     lead: str
@@ -40,33 +48,42 @@ class _Row:
     line: int
 
 
-def find_header(rows: list[list[str]]) -> tuple[int, list[str]] | None:
+def find_header(rows: Sequence[Cells]) -> tuple[int, list[str]] | None:
     """Index of the header row and its column roles ('' for an unknown column)."""
-    known = cells.column_roles()
     for index, row in enumerate(rows):
-        names = [_flat(c) for c in row]
-        roles = [known.get(n, "") for n in names]
+        roles = [cells.column_role(c or "") for c in row]
         if sum(1 for r in roles if r) >= 2 and "text" in roles and {"unit", "lead_unit", "task"} & set(roles):
             return index, roles
     return None
 
 
-def parse_rows(rows: list[list[str]], doc_id: str, path: str | None = None) -> list[Item]:
-    """Items of a table given as rows; raises UnknownLayout when no header row is found."""
+def parse_rows(
+    rows: Sequence[Cells], doc_id: str, path: str | None = None, lines: Sequence[int] | None = None
+) -> list[Item]:
+    """Items of a table given as rows (lines: each row's source line, else its position)."""
     found = find_header(rows)
+    lines = lines or range(1, len(rows) + 1)
     if found is None:
         raise UnknownLayout("no table header row (具体要求 / 落实单位 …) found", path)
     start, roles = found
-    body = _aligned(rows[start + 1 :], roles, start + 2)
+    body = _aligned(rows[start + 1 :], roles, lines[start + 1 :])
     drafts = [d for row in body for d in _split_items(row)]
     if not drafts:
-        raise UnknownLayout("a table header but no rows under it", path, start + 1)
+        raise UnknownLayout("a table header but no rows under it", path, lines[start])
     return _numbered(drafts, doc_id)
 
 
 def _flat(cell: str | None) -> str:
     """A cell without any whitespace."""
     return re.sub(r"\s+", "", cell or "")
+
+
+def _section_title(row: Cells) -> str:
+    """The text of a section row (one cell merged across the table, or 一、… and empty cells), else ''."""
+    first = (row[0] or "") if row else ""
+    if sum(1 for c in row if _flat(c)) != 1 or not _flat(first) or _ITEM_START.match(first):
+        return ""
+    return first if len(row) == 1 or _SECTION.match(first) else ""
 
 
 def _fill_merged(row: list[str | None], roles: list[str]) -> list[str | None]:
@@ -80,13 +97,17 @@ def _fill_merged(row: list[str | None], roles: list[str]) -> list[str | None]:
     return row[:at] + [None] * missing + row[at:]
 
 
-def _aligned(rows: list[list[str]], roles: list[str], first_line: int) -> list[_Row]:
+def _aligned(rows: Sequence[Cells], roles: list[str], lines: Sequence[int]) -> list[_Row]:
     """Body rows by column role: header repeats and empty rows dropped, short rows right-aligned."""
-    header = [r for r in roles]
     previous: list[str] = [""] * len(roles)
+    title = ""  # of the section row above, if any
     out = []
-    for offset, raw in enumerate(rows):
-        if not any(_flat(c) for c in raw) or [cells.column_roles().get(_flat(c), "") for c in raw] == header:
+    for raw, line in zip(rows, lines):
+        if not any(_flat(c) for c in raw) or [cells.column_role(c or "") for c in raw] == roles:
+            continue
+        if heading := _section_title(raw):
+            title = heading
+            previous = [title if role == "task" else "" for role in roles]
             continue
         row = _fill_merged(list(raw[: len(roles)]), roles)
         row = [c if c is not None else p for c, p in zip(row, previous)]
@@ -94,10 +115,11 @@ def _aligned(rows: list[list[str]], roles: list[str], first_line: int) -> list[_
             row[roles.index("task")] = previous[roles.index("task")]
         previous = row
         by = {role: cell for role, cell in zip(roles, row) if role}
+        task = by.get("task", title)
         out.append(_Row(
-            task=by.get("task", ""), text=by.get("text", ""), seq=_flat(by.get("seq", "")),
+            task=task, section=_section(task) or _section(title), text=by.get("text", ""), seq=_flat(by.get("seq", "")),
             lead=by.get("lead_unit", ""), unit=by.get("unit", ""), other=by.get("other_unit", ""), deadline=by.get("deadline", ""),
-            line=first_line + offset,
+            line=line,
         ))
     return out
 
@@ -114,8 +136,8 @@ class _Draft:
 
 def _split_items(row: _Row) -> list[_Draft]:
     """The items of one row: one per numbered part of its 具体要求 cell."""
-    section = _section(row.task)
-    parts = [p for p in _NUMBERED_LINE.split(row.text) if p.strip()] or [row.text]
+    splitter = _CHINESE_LINE if _CHINESE_ITEM.match(row.text) else _NUMBERED_LINE
+    parts = [p for p in splitter.split(row.text) if p.strip()] or [row.text]
     seq = row.seq.rstrip(".．、")
     drafts = []
     for part in parts:
@@ -124,7 +146,7 @@ def _split_items(row: _Row) -> list[_Draft]:
         if seq:
             label = f"{seq}.{label}" if len(parts) > 1 and label else seq
         body = part[match.end():] if match else part
-        drafts.append(_Draft(label, section, row, join_wrapped(body.splitlines())))
+        drafts.append(_Draft(label, row.section, row, join_wrapped(body.splitlines())))
     return drafts
 
 
