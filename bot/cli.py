@@ -61,9 +61,9 @@ def main() -> None:
     cli(prog_name="policyqa")
 
 
-def _progress(path: Path) -> None:
-    """Show which file is being read."""
-    click.echo(f"reading {path}", err=True)
+def _progress(message: str) -> None:
+    """Show how ingestion goes."""
+    click.echo(message, err=True)
 
 
 def ensure_index(settings: Settings) -> None:
@@ -87,26 +87,25 @@ def _run_ingest(settings: Settings, paths: list[Path], everything: bool, overrid
 
     start = time.perf_counter()
     result = build_index(Store(settings.db), paths, everything, _progress, overrides)
-    for parsed in result.parsed:
-        document, without = parsed.document, parsed.without_unit
-        deadlines = sum(1 for i in parsed.items if i.deadline)
+    for summary in result.summaries:
+        document, without = summary.document, summary.without_unit
         click.echo(
-            f"{document.id} ({parsed.layout}): {len(parsed.items)} items, "
-            f"{len(without)} without a unit, {deadlines} with a deadline",
+            f"{document.id} ({summary.layout}): {summary.items} items, "
+            f"{len(without)} without a unit, {summary.deadlines} with a deadline",
             err=True,
         )
         if without:
             click.echo(f"  no unit named for items: {', '.join(without)}", err=True)
-        if parsed.guessed:
-            shown = ", ".join(f"{k}={getattr(document, k)}" for k in parsed.guessed)
+        if summary.guessed:
+            shown = ", ".join(f"{k}={getattr(document, k)}" for k in summary.guessed)
             click.echo(f"  guessed from the text: {shown} (set with --title/--region/--year or the catalog)", err=True)
     for error in result.errors:
         click.echo(f"error: {error}", err=True)
     elapsed = time.perf_counter() - start
-    total = sum(len(p.items) for p in result.parsed)
+    total = sum(s.items for s in result.summaries)
     held = len(Store(settings.db).documents())
     click.echo(
-        f"indexed {len(result.parsed)} documents, {total} items in {elapsed:.2f} s "
+        f"indexed {len(result.summaries)} documents, {total} items in {elapsed:.2f} s "
         f"({len(result.errors)} failed); {settings.db} now holds {held} documents",
         err=True,
     )

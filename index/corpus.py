@@ -31,6 +31,31 @@ class Parsed:
         """Numbers of the items that name no responsible unit."""
         return [i.number for i in self.items if not i.units.members]
 
+    def summary(self) -> Summary:
+        """What the ingestion report says about this plan, without its items."""
+        deadlines = sum(1 for i in self.items if i.deadline)
+        return Summary(self.document, self.layout, self.guessed, len(self.items), tuple(self.without_unit), deadlines)
+
+
+@dataclass(frozen=True)
+class Summary:
+    """One plan's line in the ingestion report."""
+
+    document: Document
+    layout: str
+    guessed: tuple[str, ...]
+    items: int
+    without_unit: tuple[str, ...]
+    deadlines: int
+
+
+@dataclass
+class BuildResult:
+    """What building the index did: one summary per plan stored, one error per bad file."""
+
+    summaries: list[Summary] = field(default_factory=list)
+    errors: list[InputError] = field(default_factory=list)
+
 
 @dataclass
 class IngestResult:
@@ -78,6 +103,29 @@ def document_for(path: Path, given: dict, text: str) -> tuple[Document, tuple[st
     return Document(**values), tuple(sorted(guessed))
 
 
+def read_plan(path: Path, given: dict, taken: dict[str, Path] | None = None) -> Parsed:
+    """Read and parse one plan file; given: catalog entry and overrides. Raises InputError."""
+    try:
+        source = read_source(path)
+        document, guessed = document_for(path, given, source.text)
+        if taken and document.id in taken:
+            raise DuplicateDocument(f"document id {document.id!r} already read from {taken[document.id]}", path)
+        layout, items = parse_layout(source.text, source.tables, document.id, str(path))
+    except OSError as exc:
+        raise InputError(exc.strerror or str(exc), path) from None
+    return Parsed(document, items, f"{source.layout}: {layout}", guessed)
+
+
+def given_metadata(paths: Iterable[Path], overrides: dict | None = None) -> list[tuple[Path, dict]]:
+    """Each plan file with what its folder's catalog and the overrides say about it."""
+    catalogs: dict[Path, dict[str, dict]] = {}
+    out = []
+    for path in plan_files(paths):
+        catalog = catalogs.setdefault(path.parent, load_catalog(path.parent))
+        out.append((path, {**catalog.get(path.name, {}), **(overrides or {})}))
+    return out
+
+
 def ingest(
     paths: Iterable[Path],
     progress: Callable[[Path], None] | None = None,
@@ -88,25 +136,15 @@ def ingest(
     overrides (id, title, region, year …) beat the catalog and the guesses; for one file.
     """
     result = IngestResult()
-    catalogs: dict[Path, dict[str, dict]] = {}
-    seen: dict[str, Path] = {}
-    for path in plan_files(paths):
+    taken: dict[str, Path] = {}
+    for path, given in given_metadata(paths, overrides):
         if progress:
             progress(path)
         try:
-            catalog = catalogs.setdefault(path.parent, load_catalog(path.parent))
-            source = read_source(path)
-            given = {**catalog.get(path.name, {}), **(overrides or {})}
-            document, guessed = document_for(path, given, source.text)
-            if document.id in seen:
-                raise DuplicateDocument(f"document id {document.id!r} already read from {seen[document.id]}", path)
-            layout, items = parse_layout(source.text, source.tables, document.id, str(path))
+            parsed = read_plan(path, given, taken)
         except InputError as exc:
             result.errors.append(exc)
             continue
-        except OSError as exc:
-            result.errors.append(InputError(exc.strerror or str(exc), path))
-            continue
-        seen[document.id] = path
-        result.parsed.append(Parsed(document, items, f"{source.layout}: {layout}", guessed))
+        taken[parsed.document.id] = path
+        result.parsed.append(parsed)
     return result

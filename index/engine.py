@@ -10,19 +10,19 @@ import os
 from bisect import bisect_left
 from array import array
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from index.corpus import IngestResult, ingest
-from index.errors import EmptyCorpus, PolicyQAError
+from index.corpus import BuildResult, Summary, given_metadata, read_plan
+from index.errors import DuplicateDocument, EmptyCorpus, InputError, PolicyQAError
 from index.models import Document, Hit, Item
 from index.rank import BM25, Ranges, idf, top_scores
 from index.segment import Segmenter, fingerprint, normalize, vocabulary_text
 from index.store import Store
 
 PARALLEL_ABOVE = 5_000  # items to segment before a second process pays for its start-up
-CHUNK = 2_000  # texts per worker task
+SURVEY_PARALLEL_ABOVE = 8  # files to read before reading them on all cores pays
 
 
 class StaleIndex(PolicyQAError):
@@ -40,6 +40,11 @@ def search_text(item: Item) -> str:
 
 
 # --- building ------------------------------------------------------------------------------------
+#
+# Two passes over the files, each on all cores when there is enough work: the first reads every
+# plan for the report, the duplicate check and the unit names (which jieba must know before it
+# cuts any text); the second reads each plan again, segments it and hands it to the store, one
+# plan at a time, so memory holds one plan's items rather than the corpus.
 
 _worker: Segmenter | None = None
 
@@ -50,60 +55,106 @@ def _start_worker(extra: list[str]) -> None:
     _worker = Segmenter(extra)
 
 
-def _segment(texts: list[str]) -> tuple[list[list[str]], dict[str, int], int]:
-    """Search tokens of texts, the frequencies of the words seen, and the dictionary total."""
+def _survey(job: tuple[Path, dict]) -> tuple[Summary, set[str]] | InputError:
+    """Pass one for a file: its summary and unit names, or the error that stops it."""
+    try:
+        parsed = read_plan(*job)
+    except InputError as exc:
+        return exc
+    return parsed.summary(), harvest(parsed.items)
+
+
+Job = tuple[str, Path, dict | str]  # ("file", path, given metadata) or ("stored", db, document id)
+
+
+def _segment_plan(job: Job) -> tuple[Document, list[Item], list[list[str]], dict[str, int], int]:
+    """Pass two for a plan: its items, their tokens, and the dictionary words they need."""
     assert _worker is not None
+    kind, path, detail = job
+    if kind == "file":
+        parsed = read_plan(path, detail)
+        document, items = parsed.document, parsed.items
+    else:
+        store = Store(path)
+        document = next(d for d in store.documents() if d.id == detail)
+        items = [item for item, _ in store.items(detail)]
     tokens, seen = [], set()
-    for text in texts:
-        cut = _worker.words(text)
+    for item in items:
+        cut = _worker.words(search_text(item))
         seen |= _worker.seen(cut)
         tokens.append(_worker.search_tokens(cut))
-    return tokens, _worker.frequencies(seen), _worker.total
+    return document, items, tokens, _worker.frequencies(seen), _worker.total
 
 
-def segment_all(texts: list[str], extra: list[str], workers: int | None = None) -> tuple[list[list[str]], str]:
-    """Tokens of every text and the vocabulary a query process needs, on all cores when it pays."""
-    chunks = [texts[i : i + CHUNK] for i in range(0, len(texts), CHUNK)]
-    workers = workers or (min(os.cpu_count() or 1, len(chunks)) if len(texts) > PARALLEL_ABOVE else 1)
-    if workers > 1:
-        with ProcessPoolExecutor(workers, initializer=_start_worker, initargs=(extra,)) as pool:
-            results = list(pool.map(_segment, chunks))
-    else:
-        _start_worker(extra)
-        results = [_segment(chunk) for chunk in chunks] or [([], {}, 0)]
-    tokens = [t for chunk_tokens, _, _ in results for t in chunk_tokens]
-    frequencies = {w: f for _, found, _ in results for w, f in found.items()}
-    return tokens, vocabulary_text(frequencies, results[0][2])
+def _map(function, jobs: list, workers: int, extra: list[str] | None = None):  # noqa: ANN001, ANN202
+    """function over jobs in order: in worker processes when workers > 1, else here."""
+    if workers <= 1:
+        if extra is not None:
+            _start_worker(extra)
+        yield from map(function, jobs)
+        return
+    initializer = (_start_worker, (extra,)) if extra is not None else (None, ())
+    with ProcessPoolExecutor(workers, initializer=initializer[0], initargs=initializer[1]) as pool:
+        yield from pool.map(function, jobs)
 
 
 def build_index(
     store: Store,
     paths: Iterable[Path],
     everything: bool = True,
-    progress: Callable[[Path], None] | None = None,
+    progress: Callable[[str], None] | None = None,
     overrides: dict | None = None,
-) -> IngestResult:
+) -> BuildResult:
     """Parse plan files and store them, re-tokenizing the whole index in one transaction.
 
     With everything=True the index is rebuilt from these files alone; otherwise they are added,
     replacing documents with the same id and keeping the rest (no paths: just re-tokenize).
     """
-    result = ingest(paths, progress, overrides)
-    new_ids = {p.document.id for p in result.parsed}
-    kept: list[tuple[Document, list[Item]]] = []
+    say = progress or (lambda _: None)
+    cores = os.cpu_count() or 1
+    result, taken, names = BuildResult(), {}, set()
+    files = given_metadata(paths, overrides)
+    jobs: list[Job] = []
+    for (path, given), outcome in zip(files, _map(_survey, files, cores if len(files) > SURVEY_PARALLEL_ABOVE else 1)):
+        say(f"reading {path}")
+        if isinstance(outcome, InputError) or outcome[0].document.id in taken:
+            first = taken.get(getattr(outcome, "document", None) and outcome[0].document.id)
+            result.errors.append(outcome if isinstance(outcome, InputError) else
+                                 DuplicateDocument(f"document id {outcome[0].document.id!r} already read from {first}", path))
+            continue
+        summary, found = outcome
+        taken[summary.document.id] = path
+        result.summaries.append(summary)
+        names |= found
+        jobs.append(("file", path, given))
     if not everything:
-        old: dict[str, list[Item]] = {}
-        for item, _ in store.items():
-            old.setdefault(item.doc, []).append(item)
-        kept = [(d, old.get(d.id, [])) for d in store.documents() if d.id not in new_ids]
-    plans = kept + [(p.document, p.items) for p in result.parsed]
-    if not plans and result.errors:
+        for document in store.documents():
+            if document.id not in taken:
+                jobs.insert(0, ("stored", store.path, document.id))
+                names |= harvest(item for item, _ in store.items(document.id))
+    if not jobs:
         return result  # nothing good to store: keep the previous index answering
-    items = [item for _, plan_items in plans for item in plan_items]
-    tokens, vocabulary = segment_all([search_text(i) for i in items], sorted(harvest(items)))
-    by_item = {id(item): t for item, t in zip(items, tokens)}
-    meta = {"vocabulary": vocabulary, "fingerprint": fingerprint()}
-    store.replace(plans, lambda item: by_item[id(item)], meta, everything=True)
+    size = sum(s.items for s in result.summaries) + (0 if everything else store.size())
+    frequencies: dict[str, int] = {}
+    totals: list[int] = []
+    current: dict[int, list[str]] = {}
+
+    def plans() -> Iterator[tuple[Document, list[Item]]]:
+        """Segmented plans, in order, as the workers finish them."""
+        workers = cores if size > PARALLEL_ABOVE else 1
+        for done, (document, items, tokens, found, total) in enumerate(_map(_segment_plan, jobs, workers, sorted(names)), 1):
+            frequencies.update(found)
+            totals.append(total)
+            current.clear()
+            current.update(zip(map(id, items), tokens))
+            say(f"indexed {document.id} ({done}/{len(jobs)} plans)")
+            yield document, items
+
+    def meta() -> dict[str, str]:
+        """What a query process needs, known once every plan is segmented."""
+        return {"vocabulary": vocabulary_text(frequencies, totals[0]), "fingerprint": fingerprint()}
+
+    store.replace(plans(), lambda item: current[id(item)], meta, everything=True)
     return result
 
 
@@ -193,9 +244,9 @@ class _Reference:
     """rank-bm25 over every stored item's tokens, scored the way the postings are."""
 
     def __init__(self, store: Store) -> None:
-        rows = store._rows("SELECT id, tokens FROM items ORDER BY id")
-        self.ids = [r[0] for r in rows]
-        self.bm25 = BM25([_json(r[1]) for r in rows])
+        pairs = list(store.all_tokens())
+        self.ids = [item_id for item_id, _ in pairs]
+        self.bm25 = BM25([tokens for _, tokens in pairs])
 
     def top(self, tokens: list[str], k: int, scope: Ranges | None) -> list[tuple[int, float]]:
         """The k best (item id, score), ties to the lower id."""

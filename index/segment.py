@@ -15,7 +15,7 @@ import sys
 import tempfile
 import unicodedata
 from collections.abc import Iterable
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from index.lexicon import words
@@ -42,6 +42,7 @@ def _import_jieba():  # noqa: ANN202 - returns the module
 jieba = _import_jieba()
 _WORD = re.compile(r"[\w]", re.UNICODE)
 TERM_FREQ = 50_000  # high enough that jieba keeps a domain term whole
+BLOCK_CACHE = 200_000  # runs of word characters whose cut is remembered (plans repeat phrases)
 FILLER = "\ue000\ue001"  # a private-use "word" no text contains, carrying the rest of the total
 
 
@@ -106,6 +107,7 @@ class Segmenter:
                 if word:
                     self._jieba.add_word(_fold(word), int(freq) if freq else TERM_FREQ)
         self._stop = frozenset(_fold(w) for w in words("stopwords.txt"))
+        self._block = lru_cache(maxsize=BLOCK_CACHE)(lambda block: tuple(self._jieba.cut_for_search(block)))
 
     @classmethod
     def from_vocabulary(cls, vocabulary: str) -> Segmenter:
@@ -119,8 +121,18 @@ class Segmenter:
         return cls(dictionary=str(path))
 
     def words(self, text: str) -> list[str]:
-        """Every word jieba cuts from the normalized text (sub-words included, nothing dropped)."""
-        return list(self._jieba.cut_for_search(normalize(text)))
+        """Every word jieba cuts from the normalized text (sub-words included, nothing dropped).
+
+        jieba cuts each run of word characters on its own, so the runs are cut one by one and
+        remembered: plans repeat the same phrases across regions and years.
+        """
+        out: list[str] = []
+        for block in jieba.re_han_default.split(normalize(text)):
+            if jieba.re_han_default.fullmatch(block):
+                out.extend(self._block(block))
+            elif block:
+                out.extend(self._jieba.cut_for_search(block))
+        return out
 
     def tokens(self, text: str) -> list[str]:
         """Search tokens of text: sub-words included, stopwords and punctuation dropped."""

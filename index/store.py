@@ -14,7 +14,7 @@ import hashlib
 import json
 import secrets
 import sqlite3
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, fields
 from datetime import datetime, timezone
 from functools import cached_property
@@ -89,14 +89,15 @@ class Store:
         self,
         plans: Iterable[tuple[Document, list[Item]]],
         tokens_of: Callable[[Item], list[str]],
-        meta: dict[str, str],
+        meta: dict[str, str] | Callable[[], dict[str, str]],
         everything: bool = False,
         progress: Callable[[int], None] | None = None,
     ) -> None:
         """Store plans in one transaction, replacing same-id documents (or all, if everything).
 
         plans may be a generator: each plan is written as it comes. The postings and the meta
-        are rebuilt from every stored item at the end, still inside the transaction.
+        (or what meta() returns once every plan is in) are written at the end, still inside
+        the transaction.
         """
         with self.db.atomic():
             if everything:
@@ -108,7 +109,7 @@ class Store:
                 for item in items:
                     self._insert_item(item, tokens_of(item))
             self._rebuild_postings(progress)
-            summary = {**meta, **self._summary(), "schema": SCHEMA_VERSION}
+            summary = {**(meta() if callable(meta) else meta), **self._summary(), "schema": SCHEMA_VERSION}
             self.db["meta"].upsert_all([{"key": k, "value": v} for k, v in summary.items()], pk="key")
 
     def _delete_document(self, doc: str) -> None:
@@ -134,8 +135,8 @@ class Store:
     def _rebuild_postings(self, progress: Callable[[int], None] | None) -> None:
         """Recompute every term's postings from the stored tokens."""
         builder = PostingsBuilder()
-        for count, (item_id, tokens) in enumerate(self.conn.execute("SELECT id, tokens FROM items ORDER BY id"), 1):
-            builder.add(item_id, json.loads(tokens))
+        for count, (item_id, tokens) in enumerate(self.all_tokens(), 1):
+            builder.add(item_id, tokens)
             if progress and count % 10_000 == 0:
                 progress(count)
         self.conn.execute("DELETE FROM postings")
@@ -197,6 +198,15 @@ class Store:
                 "votes": votes["n"], "down_share": (votes["down"] or 0) / votes["n"] if votes["n"] else 0.0}
 
     # --- reading ---------------------------------------------------------------------------
+
+    def size(self) -> int:
+        """How many items the index holds."""
+        return self._rows("SELECT count(*) FROM items")[0][0]
+
+    def all_tokens(self) -> Iterator[tuple[int, list[str]]]:
+        """(item id, stored tokens) of every item, in id order."""
+        for item_id, tokens in self.conn.execute("SELECT id, tokens FROM items ORDER BY id"):
+            yield item_id, json.loads(tokens)
 
     def meta(self) -> dict[str, str]:
         """The meta key/value pairs."""

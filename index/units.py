@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from functools import cache
+from functools import cache, lru_cache
 from importlib.resources import files
 
 from index.models import LEAD, OTHER, Unit, Units
@@ -149,6 +149,7 @@ def unit_from_name(name: str, role: str, prefix: str = "") -> Unit:
     return Unit(name=name, normalized=normalized, role=role, collective=collective)
 
 
+@lru_cache(maxsize=8192)  # plans repeat the same few cells hundreds of times
 def split_units(cell: str) -> Units:
     """Split a responsibility cell into lead and other bodies, in the order written."""
     raw = "".join(cell.split())

@@ -83,10 +83,10 @@ def test_segmenting_on_two_cores_gives_the_same_index(tmp_path: Path, monkeypatc
     """Ingest split over two processes stores the same tokens and vocabulary as one process."""
     import index.engine as engine_module
 
-    monkeypatch.setattr(engine_module, "CHUNK", 60)
     stored = {}
     for workers, threshold in ((1, 10**9), (2, 0)):
         monkeypatch.setattr(engine_module, "PARALLEL_ABOVE", threshold)
+        monkeypatch.setattr(engine_module, "SURVEY_PARALLEL_ABOVE", threshold)
         db = tmp_path / f"w{workers}.db"
         build_index(Store(db), [Path(__file__).parent.parent / "corpus"])
         stored[workers] = ([t for _, t in Store(db).items()], Store(db).meta()["vocabulary"])

@@ -30,6 +30,9 @@ def _role_pattern() -> re.Pattern[str]:
     return re.compile("|".join(map(re.escape, _role_phrases())))
 
 
+_LONGEST_HEADER = 8  # characters in the longest column name worth looking up
+
+
 @cache
 def column_roles() -> dict[str, str]:
     """Header name -> column role (task, text, unit, other_unit, deadline, seq, note)."""
@@ -38,7 +41,10 @@ def column_roles() -> dict[str, str]:
 
 def column_role(name: str) -> str:
     """The role of a header cell, written in simplified or traditional characters ('' if unknown)."""
-    return column_roles().get(simplified(re.sub(r"\s+", "", name)), "")
+    name = re.sub(r"\s+", "", name)
+    if len(name) > _LONGEST_HEADER:  # body cells are long; spare them the conversion
+        return ""
+    return column_roles().get(simplified(name), "")
 
 
 def header_roles(line: str) -> list[str] | None:
