@@ -58,7 +58,7 @@ def stored_tokens(engine: Any, db: Path) -> list[list[str]]:
     """Every item's stored search tokens, in index order."""
     store = getattr(engine, "store", None)
     if hasattr(store, "all_tokens"):  # the store's API after the rewrite
-        return [list(t) for t in store.all_tokens()]
+        return [tokens for _, tokens in store.all_tokens()]
     from index.store import Store
 
     return [tokens for _, tokens in Store(db).items()]

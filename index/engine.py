@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from bisect import bisect_left
 from array import array
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -17,10 +17,11 @@ from pathlib import Path
 from index.corpus import BuildResult, Summary, given_metadata, read_plan
 from index.errors import DuplicateDocument, EmptyCorpus, InputError, PolicyQAError
 from index.models import Document, Hit, Item
-from index.rank import BM25, Ranges, idf, top_scores
+from index.rank import BM25, NUMPY_ABOVE, Ranges, idf, top_scores
 from index.segment import Segmenter, fingerprint, normalize, vocabulary_text
 from index.store import Store
 
+POSTINGS_CACHE = 256 * 2**20  # bytes of postings a long-running process keeps in memory
 PARALLEL_ABOVE = 5_000  # items to segment before a second process pays for its start-up
 SURVEY_PARALLEL_ABOVE = 8  # files to read before reading them on all cores pays
 
@@ -178,7 +179,11 @@ class Engine:
         self.doc_ranges: dict[str, tuple[int, int]] = {d: (lo, hi) for d, (lo, hi) in _json(meta["doc_ranges"]).items()}
         self.part_ranges: list[tuple[str, str, int, int]] = [tuple(p) for p in _json(meta["part_ranges"])]
         self._df: dict[str, int] = {}
+        self._cache: OrderedDict[str, tuple[int, bytes, bytes]] = OrderedDict()
+        self._cached = 0
         self._reference = _Reference(store) if ranker == "rank-bm25" else None
+        if self.size > NUMPY_ABOVE:
+            import numpy  # noqa: F401 - warm the large-postings path at start-up, not on the first question
 
     @classmethod
     def open(cls, db: str | Path, ranker: str = "postings") -> Engine:
@@ -205,21 +210,36 @@ class Engine:
     def search(self, tokens: list[str], k: int = 10, scope: Ranges | None = None) -> list[Hit]:
         """The k best items for query tokens (only inside the scope's id ranges, when given)."""
         counts = Counter(tokens)
-        rows = self.store.postings(counts)
-        self._df.update({t: df for t, (df, _, _) in rows.items()})
+        rows = self._postings(counts)
         if self._reference is not None:
             top = self._reference.top(tokens, k, scope)
         else:
             top = top_scores(((counts[t], ids, w) for t, (_, ids, w) in rows.items()), k, scope)
         items = self.store.items_by_id([i for i, _ in top])
-        lists = {t: array("i", ids) for t, (_, ids, _) in rows.items()}
+        lists = {t: memoryview(ids).cast("i") for t, (_, ids, _) in rows.items()}
         return [Hit(items[i], score, tuple(sorted(t for t, ids in lists.items() if _holds(ids, i))))
                 for i, score in top]
+
+    def _postings(self, terms: Iterable[str]) -> dict[str, tuple[int, bytes, bytes]]:
+        """Postings of terms, the most recently used kept in memory up to POSTINGS_CACHE bytes."""
+        terms = set(terms)
+        missing = [t for t in terms if t not in self._cache]
+        for term, row in self.store.postings(missing).items():
+            self._cache[term] = row
+            self._cached += len(row[1]) + len(row[2])
+        for term in terms & self._cache.keys():
+            self._cache.move_to_end(term)
+        while self._cached > POSTINGS_CACHE and len(self._cache) > 1:
+            _, (_, ids, weights) = self._cache.popitem(last=False)
+            self._cached -= len(ids) + len(weights)
+        found = {t: self._cache[t] for t in terms if t in self._cache}
+        self._df.update({t: df for t, (df, _, _) in found.items()})
+        return found
 
     def idf(self, token: str) -> float:
         """How rare a token is in the index (an unseen one counts as the rarest)."""
         if token not in self._df:
-            self._df.update({t: df for t, (df, _, _) in self.store.postings([token]).items()})
+            self._postings([token])
         return idf(self.size, self._df.get(token, 0))
 
     def coverage(self, tokens: list[str], hit: Hit) -> float:
@@ -231,7 +251,7 @@ class Engine:
     def contains_phrase(self, phrase: str, outside: Ranges) -> bool:
         """True when an item outside these id ranges has the phrase in its (normalized) text."""
         tokens = self.segmenter.tokens(phrase)
-        rows = self.store.postings(tokens)
+        rows = self._postings(tokens)
         if not tokens or len(rows) < len(set(tokens)):
             return False
         _, ids, _ = min(rows.values(), key=lambda r: r[0])
@@ -259,7 +279,7 @@ class _Reference:
 PHRASE_CANDIDATES = 500  # items read to confirm a phrase; the rarest term's postings are tried first
 
 
-def _holds(ids: array, item_id: int) -> bool:
+def _holds(ids: memoryview, item_id: int) -> bool:
     """True when the sorted ids contain item_id."""
     at = bisect_left(ids, item_id)
     return at < len(ids) and ids[at] == item_id

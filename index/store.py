@@ -61,6 +61,8 @@ class Store:
         self.conn = sqlite3.connect(self.path, check_same_thread=False)
         self.conn.row_factory = sqlite3.Row
         self.conn.execute("PRAGMA journal_mode=WAL")
+        self.conn.execute("PRAGMA cache_size=-65536")  # 64 MB: postings of common terms stay in memory
+        self.conn.execute("PRAGMA mmap_size=1073741824")
         self._drop_outdated()
         self.conn.executescript(_SCHEMA)
 
