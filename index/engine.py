@@ -15,7 +15,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from index.corpus import BuildResult, Summary, given_metadata, read_plan
-from index.errors import DuplicateDocument, EmptyCorpus, InputError, PolicyQAError
+from index.errors import DuplicateDocument, EmptyCorpus, InputError, StaleIndex
 from index.models import Document, Hit, Item
 from index.rank import BM25, NUMPY_ABOVE, Ranges, idf, top_scores
 from index.segment import Segmenter, fingerprint, normalize, vocabulary_text
@@ -24,10 +24,6 @@ from index.store import Store
 POSTINGS_CACHE = 256 * 2**20  # bytes of postings a long-running process keeps in memory
 PARALLEL_ABOVE = 5_000  # items to segment before a second process pays for its start-up
 SURVEY_PARALLEL_ABOVE = 8  # files to read before reading them on all cores pays
-
-
-class StaleIndex(PolicyQAError):
-    """The index was built with other word lists (terms, synonyms, stopwords)."""
 
 
 def harvest(items: Iterable[Item]) -> set[str]:

@@ -7,7 +7,8 @@
     │   ├── UnknownLayout     no recognizable items
     │   └── DuplicateDocument a second document with an id already seen
     ├── CatalogError          corpus/catalog.toml is malformed
-    └── EmptyCorpus           an index with no documents
+    ├── EmptyCorpus           an index with no documents
+    └── StaleIndex            an index built with other word lists (re-ingest)
 """
 
 from __future__ import annotations
@@ -54,3 +55,7 @@ class CatalogError(PolicyQAError):
 
 class EmptyCorpus(PolicyQAError):
     """The index holds no documents (run `policyqa ingest` first)."""
+
+
+class StaleIndex(PolicyQAError):
+    """The index was built with other word lists (terms, synonyms, stopwords): re-ingest."""

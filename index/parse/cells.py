@@ -6,6 +6,7 @@ import re
 from functools import cache
 
 from index.lexicon import table, words
+from index.parse.numbering import SECTION
 from index.text import simplified
 
 _SEPARATOR_CHARS = "、，,；;"
@@ -13,7 +14,6 @@ _SEPARATORS = re.compile(f"[{_SEPARATOR_CHARS}]")
 _BRACKETED = re.compile(r"（[^（）]*）|\([^()]*\)")
 _TRAILING_ASIDE = re.compile(r"(?:（[^（）]*）|\([^()]*\))+$")
 _YEAR = re.compile(r"^\d{4}\s*年")
-_TASK_NUMBER = re.compile(r"^[一二三四五六七八九十百]+[、.．]")
 _TERMINATORS = ("。", "；", "！", "？")
 
 
@@ -72,7 +72,7 @@ def deadline_cell_closed(text: str) -> bool:
 
 def starts_task_number(text: str) -> bool:
     """True when text opens with a chapter number such as 一、 or 十一、."""
-    return bool(_TASK_NUMBER.match(text))
+    return bool(SECTION.match(text))
 
 
 def is_terminated(text: str) -> bool:

@@ -15,14 +15,14 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 from index.parse import cells
+from index.parse.numbering import ARABIC_ITEM, PAREN_ARABIC, SECTION
 
 _CELL_END = re.compile(r"\s*[|｜]\s*$")
 _LONE_PIPE = re.compile(r"^\s*[|｜]\s*$")
 _ENCLOSED = re.compile(r"^\s*[|｜].*[|｜]\s*$")
 _RULE_CELL = re.compile(r"^[-:=\s]*[-=][-:=\s]*$")
-_TEXT_NUMBER = re.compile(r"^\s*(?:\d{1,3}\s*[.．、](?!\d)|[（(]\d{1,3}[）)])")
+_TEXT_NUMBER = re.compile(rf"^\s*(?:{ARABIC_ITEM}|{PAREN_ARABIC})")
 _SEQ_NUMBER = re.compile(r"^\s*\d{1,3}\s*[.．、]?\s*$")
-_HEADING = re.compile(r"^\s*[一二三四五六七八九十百]+\s*[、.．]")
 MIN_ROW_LINES = 0.5  # share of non-empty lines that must hold inner pipes for a row-per-line table
 
 
@@ -135,7 +135,7 @@ def _split_early(row: list[_Cell | None], column: int) -> tuple[list[_Cell | Non
     followed by exactly the cells the next row needs before its anchor is a section row.
     """
     head, lead = row[: len(row) - column], row[len(row) - column :]
-    if column and len(head) == 1 and head[0] and _HEADING.match(head[0].text) and None not in lead:
+    if column and len(head) == 1 and head[0] and SECTION.match(head[0].text) and None not in lead:
         return head, lead
     return row, []
 
@@ -143,7 +143,7 @@ def _split_early(row: list[_Cell | None], column: int) -> tuple[list[_Cell | Non
 def _texts(row: list[_Cell | None], width: int) -> tuple[list[str | None], int]:
     """A row's cell texts (None for merged cells, a lone heading kept alone) and its first line."""
     line = next(c.line for c in row if c)
-    if len(row) == 1 and row[0] and _HEADING.match(row[0].text):
+    if len(row) == 1 and row[0] and SECTION.match(row[0].text):
         return [row[0].text], line
     return [c.text if c else None for c in row] + [None] * (width - len(row)), line
 

@@ -18,18 +18,18 @@ from dataclasses import dataclass
 from index.errors import UnknownLayout
 from index.models import Item
 from index.parse import cells
+from index.parse.numbering import ARABIC_ITEM, BULLETS, PAREN_ARABIC, PAREN_CHINESE, SECTION
 from index.text import join_wrapped
 from index.units import split_units
 
 _NUMBER = re.compile(r"^\s*(?:(\d{1,3})\s*[.．、]|[（(](\d{1,3})[）)]|([一二三四五六七八九十]+)\s*[、.．]|[（(]([一二三四五六七八九十]+)[）)])\s*")
-_BULLET = re.compile(r"^\s*[●•◆■▪]\s*")
-_SECTION = re.compile(r"^\s*([一二三四五六七八九十百]+)\s*[、.．]")
+_BULLET = re.compile(rf"^\s*[{BULLETS}]\s*")
 # Where a 具体要求 cell starts another numbered item: at a line start, or right after a sentence.
-_NUMBERED_LINE = re.compile(r"(?m)(?:^|(?<=[。；;]))\s*(?=(?:\d{1,3}\s*[.．、](?!\d)|[（(]\d{1,3}[）)]|[●•◆■▪]))")
+_NUMBERED_LINE = re.compile(rf"(?m)(?:^|(?<=[。；;]))\s*(?=(?:{ARABIC_ITEM}|{PAREN_ARABIC}|[{BULLETS}]))")
 # A cell that opens with （一） numbers its items that way (1. lines inside stay with their item).
-_CHINESE_ITEM = re.compile(r"\s*[（(][一二三四五六七八九十]+[）)]")
-_CHINESE_LINE = re.compile(r"(?m)(?:^|(?<=[。；;]))(?=\s*[（(][一二三四五六七八九十]+[）)])")
-_ITEM_START = re.compile(r"^\s*(?:\d|[●•◆■▪])")
+_CHINESE_ITEM = re.compile(rf"\s*{PAREN_CHINESE}")
+_CHINESE_LINE = re.compile(rf"(?m)(?:^|(?<=[。；;]))(?=\s*{PAREN_CHINESE})")
+_ITEM_START = re.compile(rf"^\s*(?:\d|[{BULLETS}])")
 Cells = Sequence[str | None]  # a row; None is a merged cell that repeats the row above
 
 
@@ -83,7 +83,7 @@ def _section_title(row: Cells) -> str:
     first = (row[0] or "") if row else ""
     if sum(1 for c in row if _flat(c)) != 1 or not _flat(first) or _ITEM_START.match(first):
         return ""
-    return first if len(row) == 1 or _SECTION.match(first) else ""
+    return first if len(row) == 1 or SECTION.match(first) else ""
 
 
 def _fill_merged(row: list[str | None], roles: list[str]) -> list[str | None]:
@@ -152,7 +152,7 @@ def _split_items(row: _Row) -> list[_Draft]:
 
 def _section(task: str) -> str:
     """The chapter numeral of a task cell (一 for '一、做好…'), or ''."""
-    match = _SECTION.match(task)
+    match = SECTION.match(task)
     return match.group(1) if match else ""
 
 
@@ -179,7 +179,7 @@ def _numbered(drafts: list[_Draft], doc_id: str) -> list[Item]:
 
 def _task(cell: str) -> str:
     """A task cell without its numbering or final 。."""
-    return _SECTION.sub("", join_wrapped(cell.splitlines())).rstrip("。")
+    return SECTION.sub("", join_wrapped(cell.splitlines())).rstrip("。")
 
 
 def _unit_cell(row: _Row) -> str:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from index.errors import UnknownLayout
 from index.models import Item
 from index.parse import cells
+from index.parse.numbering import SECTION
 from index.text import clean_line, join_wrapped, width
 from index.units import split_units
 
@@ -25,7 +26,6 @@ TASK, TEXT, UNIT, DEADLINE = "task", "text", "unit", "deadline"
 _ITEM_START = re.compile(r"^(?P<prefix>\S*?)(?P<num>\d{1,3})\s*[.．、](?!\d+[.．、])")
 _PAGE_NUMBER = re.compile(r"^(?:[-—–－]\s*\d+\s*[-—–－]|第\s*\d+\s*页.*)$")
 _GAP = re.compile(r"(?<=[^\sA-Za-z0-9])\s+(?=[\u4e00-\u9fff])")
-_TASK_NUMBERING = re.compile(r"^[一二三四五六七八九十百]+[、.．]")
 WIDE = 0.75  # a line this close to the text column's width belongs to the text column
 FULL = 0.8  # a cell line this close to its column's widest line is not the cell's last
 
@@ -258,7 +258,7 @@ class _Scanner:
         anchor = len(self.table.items) - 1
         if self._is_deadline(text):
             return DEADLINE
-        if anchor in self.table.units or _TASK_NUMBERING.match(text) or not self._unit_cell_ahead():
+        if anchor in self.table.units or SECTION.match(text) or not self._unit_cell_ahead():
             return TASK
         return UNIT
 
@@ -343,7 +343,7 @@ def _build(table: _Table, doc_id: str) -> list[Item]:
 
 def _task_name(parts: list[str]) -> str:
     """A task cell without its own numbering (一、) or final 。."""
-    return _TASK_NUMBERING.sub("", join_wrapped(parts)).rstrip("。")
+    return SECTION.sub("", join_wrapped(parts)).rstrip("。")
 
 
 def _cell_owners(table: _Table) -> dict[int, int]:
