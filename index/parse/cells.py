@@ -6,7 +6,6 @@ import re
 from functools import cache
 
 from index.lexicon import table, words
-from index.parse.numbering import SECTION
 from index.text import simplified
 
 _SEPARATOR_CHARS = "、，,；;"
@@ -68,11 +67,6 @@ def is_deadline_start(text: str) -> bool:
 def deadline_cell_closed(text: str) -> bool:
     """True when a deadline cell reads as complete (…前, …长期工作)."""
     return re.sub(r"\s+", "", text).endswith(tuple(table("table_layout.toml")["deadline"]["ends"]))
-
-
-def starts_task_number(text: str) -> bool:
-    """True when text opens with a chapter number such as 一、 or 十一、."""
-    return bool(SECTION.match(text))
 
 
 def is_terminated(text: str) -> bool:
