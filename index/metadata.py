@@ -23,7 +23,8 @@ def guess_metadata(text: str) -> dict[str, str | int]:
     title = next((_unwrapped_title(lines, i) for i, line in enumerate(lines) if _is_title(line)), "")
     if title:
         found["title"] = title
-    number = next((m for m in map(_NUMBER.search, lines) if m), None)
+    # The plan's own number stands on a line of its own; one inside a sentence cites another document.
+    number = next((m for m in map(_NUMBER.fullmatch, lines) if m), None)
     if number:
         found["number"] = number.group(0).replace(" ", "")
     year = _YEAR.search(title) or (number and re.match(r".*?〔(\d{4})〕", number.group(0)))
