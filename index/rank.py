@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 K1, B, DELTA = 1.5, 0.75, 1.0  # rank-bm25's BM25Plus defaults
 NUMPY_ABOVE = 5_000  # postings to add up before numpy is worth importing
+SAMPLE = 10_000  # items sampled to bound the k-th best score before picking the top k
 
 
 def idf(size: int, df: int) -> float:
@@ -123,6 +124,24 @@ def _top_numpy(rows: list[tuple[int, bytes, bytes]], k: int, ranges: Ranges | No
         for lo, hi in ranges:
             keep[lo : hi + 1] = True
         sums[~keep] = 0.0
-    best = np.argpartition(-sums, k)[:k] if len(sums) > k else np.arange(len(sums))
+    best = _best(np, sums, rows, k)
     order = best[np.lexsort((best, -sums[best]))]
     return [(int(i), float(sums[i])) for i in order if sums[i] > 0]
+
+
+def _best(np, sums, rows: list[tuple[int, bytes, bytes]], k: int):  # noqa: ANN001, ANN202 - numpy types
+    """Indexes of the k largest sums, without partitioning every item.
+
+    The k-th best score of any subset of items is a lower bound of the k-th best overall, so
+    only the items scoring at least that need partitioning. The subset is an even sample of all
+    items plus those of the rarest query terms, which usually puts the bound near the top.
+    """
+    if len(sums) <= SAMPLE:
+        return np.argpartition(-sums, k)[:k] if len(sums) > k else np.arange(len(sums))
+    rarest = min(rows, key=lambda row: len(row[1]))[1]
+    subset = np.concatenate([np.arange(0, len(sums), len(sums) // SAMPLE), np.frombuffer(rarest, dtype=np.int32)[:SAMPLE]])
+    floor = np.partition(sums[subset], len(subset) - k)[len(subset) - k]
+    candidates = np.flatnonzero(sums >= floor) if floor > 0 else np.flatnonzero(sums)
+    if len(candidates) <= k:
+        return candidates
+    return candidates[np.argpartition(-sums[candidates], k)[:k]]
