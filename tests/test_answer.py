@@ -306,3 +306,9 @@ def test_dev_set_meets_the_bar(answerer: Answerer) -> None:
     assert metrics["unit_precision"] >= 0.90, report.misses
     assert metrics["no_answer"] == 1.0, report.misses
     assert report.wrongly_none <= 1, report.misses
+
+
+@pytest.mark.parametrize("question", ["政务公开是什么？", "政府网站怎么投诉？", "怎么办理护照？"])
+def test_vague_or_foreign_questions_are_not_covered(answerer: Answerer, question: str) -> None:
+    """A question whose words match many items about equally gets 'not covered', not an arbitrary item."""
+    assert answerer.ask(question).no_answer

@@ -93,3 +93,23 @@ def test_segmenting_on_two_cores_gives_the_same_index(tmp_path: Path, monkeypatc
     assert len(stored[1][0]) == 242
     assert stored[1][0][0][:4] == ["做好", "各类", "规划", "主动"]
     assert stored[2] == stored[1]
+
+
+def test_top_k_over_many_items_matches_a_full_sort() -> None:
+    """Above the numpy threshold the bounded top-k picks exactly the items a full sort would."""
+    from array import array
+
+    rng = random.Random(3)
+    size = 60_000
+    rows = []
+    for df in (40_000, 25_000, 300, 12):  # common terms and rare ones
+        ids = sorted(rng.sample(range(1, size), df))
+        rows.append((1, array("i", ids).tobytes(), array("d", (rng.uniform(0.1, 3.0) for _ in ids)).tobytes()))
+    totals: dict[int, float] = {}
+    for _, ids, weights in rows:
+        for i, w in zip(array("i", ids), array("d", weights)):
+            totals[i] = totals.get(i, 0.0) + w
+    expected = sorted(totals, key=lambda i: (-totals[i], i))[:50]
+    assert [i for i, _ in top_scores(rows, 50)] == expected
+    scoped = sorted((i for i in totals if 1000 <= i <= 2000), key=lambda i: (-totals[i], i))[:10]
+    assert [i for i, _ in top_scores(rows, 10, ((1000, 2000),))] == scoped
