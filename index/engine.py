@@ -6,6 +6,7 @@ and postings are read from SQLite on demand, so start-up costs the same at 250 o
 
 from __future__ import annotations
 
+import json
 import os
 from bisect import bisect_left
 from array import array
@@ -95,6 +96,30 @@ def _map(function, jobs: list, workers: int, extra: list[str] | None = None):  #
         yield from pool.map(function, jobs)
 
 
+def _survey_all(
+    files: list[tuple[Path, dict]], cores: int, say: Callable[[str], None]
+) -> tuple[BuildResult, list[Job], set[str]]:
+    """Pass one: the report, the pass-two jobs for the good files, and the unit names."""
+    result, jobs, names = BuildResult(), [], set()
+    taken: dict[str, Path] = {}
+    workers = cores if len(files) > SURVEY_PARALLEL_ABOVE else 1
+    for (path, given), outcome in zip(files, _map(_survey, files, workers)):
+        say(f"reading {path}")
+        if isinstance(outcome, InputError):
+            result.errors.append(outcome)
+            continue
+        summary, found = outcome
+        if summary.document.id in taken:
+            first = taken[summary.document.id]
+            result.errors.append(DuplicateDocument(f"document id {summary.document.id!r} already read from {first}", path))
+            continue
+        taken[summary.document.id] = path
+        result.summaries.append(summary)
+        names |= found
+        jobs.append(("file", path, given))
+    return result, jobs, names
+
+
 def build_index(
     store: Store,
     paths: Iterable[Path],
@@ -109,26 +134,12 @@ def build_index(
     """
     say = progress or (lambda _: None)
     cores = os.cpu_count() or 1
-    result, taken, names = BuildResult(), {}, set()
-    files = given_metadata(paths, overrides)
-    jobs: list[Job] = []
-    for (path, given), outcome in zip(files, _map(_survey, files, cores if len(files) > SURVEY_PARALLEL_ABOVE else 1)):
-        say(f"reading {path}")
-        if isinstance(outcome, InputError) or outcome[0].document.id in taken:
-            first = taken.get(getattr(outcome, "document", None) and outcome[0].document.id)
-            result.errors.append(outcome if isinstance(outcome, InputError) else
-                                 DuplicateDocument(f"document id {outcome[0].document.id!r} already read from {first}", path))
-            continue
-        summary, found = outcome
-        taken[summary.document.id] = path
-        result.summaries.append(summary)
-        names |= found
-        jobs.append(("file", path, given))
-    if not everything:
-        for document in store.documents():
-            if document.id not in taken:
-                jobs.insert(0, ("stored", store.path, document.id))
-                names |= harvest(item for item, _ in store.items(document.id))
+    result, jobs, names = _survey_all(given_metadata(paths, overrides), cores, say)
+    if not everything:  # kept plans are read back by their own connection, which sees the
+        # committed index while this one rewrites it in its still-open transaction
+        kept = [d.id for d in store.documents() if d.id not in {s.document.id for s in result.summaries}]
+        jobs = [("stored", store.path, doc) for doc in kept] + jobs
+        names |= harvest(item for doc in kept for item, _ in store.items(doc))
     if not jobs:
         return result  # nothing good to store: keep the previous index answering
     size = sum(s.items for s in result.summaries) + (0 if everything else store.size())
@@ -172,8 +183,8 @@ class Engine:
             raise StaleIndex(f"the word lists changed since {store.path} was built (run `policyqa ingest`)")
         self.size = int(meta["size"])
         self.segmenter = segmenter or Segmenter.from_vocabulary(meta["vocabulary"])
-        self.doc_ranges: dict[str, tuple[int, int]] = {d: (lo, hi) for d, (lo, hi) in _json(meta["doc_ranges"]).items()}
-        self.part_ranges: list[tuple[str, str, int, int]] = [tuple(p) for p in _json(meta["part_ranges"])]
+        self.doc_ranges: dict[str, tuple[int, int]] = {d: (lo, hi) for d, (lo, hi) in json.loads(meta["doc_ranges"]).items()}
+        self.part_ranges: list[tuple[str, str, int, int]] = [tuple(p) for p in json.loads(meta["part_ranges"])]
         self._df: dict[str, int] = {}
         self._cache: OrderedDict[str, tuple[int, bytes, bytes]] = OrderedDict()
         self._cached = 0
@@ -279,10 +290,3 @@ def _holds(ids: memoryview, item_id: int) -> bool:
     """True when the sorted ids contain item_id."""
     at = bisect_left(ids, item_id)
     return at < len(ids) and ids[at] == item_id
-
-
-def _json(text: str) -> object:
-    """Parse a JSON meta value."""
-    import json
-
-    return json.loads(text)
