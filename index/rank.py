@@ -124,24 +124,24 @@ def _top_numpy(rows: list[tuple[int, bytes, bytes]], k: int, ranges: Ranges | No
         for lo, hi in ranges:
             keep[lo : hi + 1] = True
         sums[~keep] = 0.0
-    best = _best(np, sums, rows, k)
-    order = best[np.lexsort((best, -sums[best]))]
-    return [(int(i), float(sums[i])) for i in order if sums[i] > 0]
+    return [(int(i), float(sums[i])) for i in _best(np, sums, rows, k) if sums[i] > 0]
 
 
 def _best(np, sums, rows: list[tuple[int, bytes, bytes]], k: int):  # noqa: ANN001, ANN202 - numpy types
-    """Indexes of the k largest sums, without partitioning every item.
+    """Indexes of the k largest sums (ties to the lower id), without partitioning every item.
 
     The k-th best score of any subset of items is a lower bound of the k-th best overall, so
-    only the items scoring at least that need partitioning. The subset is an even sample of all
+    only the items scoring at least that need looking at. The subset is an even sample of all
     items plus those of the rarest query terms, which usually puts the bound near the top.
     """
-    if len(sums) <= SAMPLE:
-        return np.argpartition(-sums, k)[:k] if len(sums) > k else np.arange(len(sums))
-    rarest = min(rows, key=lambda row: len(row[1]))[1]
-    subset = np.concatenate([np.arange(0, len(sums), len(sums) // SAMPLE), np.frombuffer(rarest, dtype=np.int32)[:SAMPLE]])
-    floor = np.partition(sums[subset], len(subset) - k)[len(subset) - k]
-    candidates = np.flatnonzero(sums >= floor) if floor > 0 else np.flatnonzero(sums)
-    if len(candidates) <= k:
-        return candidates
-    return candidates[np.argpartition(-sums[candidates], k)[:k]]
+    candidates = np.arange(len(sums))
+    if len(sums) > SAMPLE:
+        rarest = min(rows, key=lambda row: len(row[1]))[1]
+        step = len(sums) // SAMPLE
+        subset = np.concatenate([np.arange(0, len(sums), step), np.frombuffer(rarest, dtype=np.int32)[:SAMPLE]])
+        floor = np.partition(sums[subset], len(subset) - k)[len(subset) - k]
+        candidates = np.flatnonzero(sums >= floor) if floor > 0 else np.flatnonzero(sums)
+    if len(candidates) > k:  # keep every item tied with the k-th, so the lower ids can win the tie
+        kth = np.partition(sums[candidates], len(candidates) - k)[len(candidates) - k]
+        candidates = candidates[sums[candidates] >= kth]
+    return candidates[np.lexsort((candidates, -sums[candidates]))][:k]

@@ -113,3 +113,12 @@ def test_top_k_over_many_items_matches_a_full_sort() -> None:
     assert [i for i, _ in top_scores(rows, 50)] == expected
     scoped = sorted((i for i in totals if 1000 <= i <= 2000), key=lambda i: (-totals[i], i))[:10]
     assert [i for i, _ in top_scores(rows, 10, ((1000, 2000),))] == scoped
+
+
+def test_ties_go_to_the_lower_id_on_large_postings() -> None:
+    """20,000 items with equal scores: the top 5 are ids 1-5, as rank-bm25's order would give."""
+    from array import array
+
+    ids = array("i", range(1, 20_001)).tobytes()
+    weights = array("d", [1.5] * 20_000).tobytes()
+    assert [i for i, _ in top_scores([(1, ids, weights)], 5)] == [1, 2, 3, 4, 5]
