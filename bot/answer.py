@@ -19,6 +19,7 @@ from index.lexicon import table, words
 from index.models import Document, Hit, Item
 from index.segment import normalize
 
+CLEAR_REGION = ("all", "全部", "不限")  # what /region takes to clear the chat's region
 PHRASE_TAIL = 3  # characters after a place name that make it part of a longer phrase
 MAX_QUESTION = 500  # characters searched; a longer message is cut, not refused
 # Calibrated on tests/data/dev.jsonl (policyqa eval): the cut-off needs enough of the question
@@ -74,7 +75,7 @@ class Answerer:
     """Turns questions into answers with one engine."""
 
     engine: Engine
-    examples: tuple[str, ...] = field(default=("谁负责规章集中公开？", "湛江政府网站支持IPv6要在什么时候前完成？", "湛江市司法局负责哪些工作？"))
+    examples: tuple[str, ...] = field(default_factory=lambda: words("examples.txt"))
 
     # --- what the index offers -----------------------------------------------------------
 
@@ -209,6 +210,17 @@ class Answerer:
     def regions(self) -> list[str]:
         """The regions of the indexed plans, for a chat to pick from."""
         return sorted({d.region for d in self.engine.documents.values() if d.region})
+
+    @property
+    def item_example(self) -> str:
+        """'document number' for /item usage hints (index/data/item_example.txt)."""
+        return words("item_example.txt")[0]
+
+    def pick_region(self, argument: str) -> str | None:
+        """The region a chat asks for: '' to clear (all / 全部 / 不限), None when no plan has it."""
+        if argument in CLEAR_REGION:
+            return ""
+        return next((r for r in self.regions() if argument and (argument in r or r in argument)), None)
 
     def unit(self, name: str, region: str = "") -> Answer:
         """Every item of a unit (by name or alias), as the answer to 'X负责哪些工作'."""

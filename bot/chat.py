@@ -7,14 +7,15 @@ from typing import TextIO
 from bot.answer import Answerer
 from bot.render import render_answer, render_item
 
-HELP = """可以直接提问，例如：
-· 谁负责规章集中公开？
-· 湛江政府网站支持IPv6要在什么时候前完成？
-· 湛江市司法局负责哪些工作？
+def help_text(answerer: Answerer) -> str:
+    """What can be asked and typed, with the example questions of index/data/examples.txt."""
+    examples = "\n".join(f"· {q}" for q in answerer.examples)
+    return f"""可以直接提问，例如：
+{examples}
 命令：
 /region 地区名   只看该地区的方案（/region all 取消；/region 列出地区）
 /unit 单位名     该单位负责的全部条目
-/item 文档 编号  一个条目的全文，如 /item zhanjiang-2021 26
+/item 文档 编号  一个条目的全文，如 /item {answerer.item_example}
 /help  本说明    /quit  退出"""
 
 
@@ -46,7 +47,7 @@ def _reply(answerer: Answerer, text: str, region: str) -> tuple[str, str]:
     if not text:
         return "", region
     if command == "/help":
-        return HELP, region
+        return help_text(answerer), region
     if command == "/region":
         return _region(answerer, argument, region)
     if command == "/unit":
@@ -57,7 +58,7 @@ def _reply(answerer: Answerer, text: str, region: str) -> tuple[str, str]:
         doc, _, number = argument.partition(" ")
         item = answerer.engine.item(doc, number.strip())
         if item is None:
-            return f"没有找到条目：{argument or '（空）'}。用法：/item 文档 编号，如 /item zhanjiang-2021 26", region
+            return f"没有找到条目：{argument or '（空）'}。用法：/item 文档 编号，如 /item {answerer.item_example}", region
         return render_item(item, documents[doc]), region
     if command.startswith("/"):
         return f"不认识的命令 {command}。输入 /help 查看用法。", region
@@ -70,9 +71,9 @@ def _region(answerer: Answerer, argument: str, region: str) -> tuple[str, str]:
     if not argument:
         current = f"当前地区：{region}" if region else "当前不限地区"
         return f"{current}。可选：{'、'.join(regions)}（/region all 不限）", region
-    if argument in ("all", "全部"):
+    match = answerer.pick_region(argument)
+    if match == "":
         return "已取消地区限制。", ""
-    match = next((r for r in regions if argument in r or r in argument), None)
     if match is None:
         return f"没有 {argument} 的方案。可选：{'、'.join(regions)}", region
     return f"已选定地区：{match}。之后的问题只看该地区的方案。", match

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import secrets
 import time
 from collections import OrderedDict, deque
 from collections.abc import Callable
@@ -50,13 +51,6 @@ INTRO = (
     "您好！这里是<b>政策问答</b>：问政务公开工作要点里的任何一项由谁负责、何时完成。\n"
     "直接输入问题即可，也可以点下面的例子。输入 /help 查看全部用法。"
 )
-HELP = (
-    "<b>怎么问</b>\n"
-    "• 谁负责规章集中公开？\n• 湛江政府网站支持IPv6要在什么时候前完成？\n• 湛江方案第31条是什么？\n"
-    "<b>命令</b>\n"
-    "/region 选定地区（/region all 取消）\n/unit 单位名 — 该单位负责的全部条目\n"
-    "/item 文档 编号 — 一个条目的全文，如 /item zhanjiang-2021 26\n/help — 本说明"
-)
 REFUSED = "抱歉，此命令仅限管理员使用。"
 TOO_FAST = "您提问太快了，请稍候一分钟再问。"
 FAILED = "抱歉，处理您的消息时出了点问题，请稍后再试。"
@@ -73,6 +67,7 @@ class View:
     page: int = 0
     showing_others: bool = False
     voted: bool = False
+    chat_id: int | None = None  # the chat whose message this is; other chats' taps are refused
 
     def text(self) -> str:
         """The HTML the message shows now."""
@@ -97,12 +92,9 @@ class Views:
     """Answer views by short key, the oldest forgotten first."""
 
     items: OrderedDict[str, View] = field(default_factory=OrderedDict)
-    counter: int = 0
-
     def add(self, view: View) -> str:
-        """Keep a view; returns its key."""
-        self.counter += 1
-        key = _base36(self.counter)
+        """Keep a view; returns its key (random, so a restarted bot never reuses an old key)."""
+        key = secrets.token_urlsafe(6)
         self.items[key] = view
         while len(self.items) > MAX_VIEWS:
             self.items.popitem(last=False)
@@ -111,16 +103,6 @@ class Views:
     def get(self, key: str) -> View | None:
         """A view by key, or None when forgotten."""
         return self.items.get(key)
-
-
-def _base36(number: int) -> str:
-    """A short key."""
-    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
-    out = ""
-    while number:
-        number, rest = divmod(number, 36)
-        out = digits[rest] + out
-    return out or "0"
 
 
 def make_view(answer: Answer, answerer: Answerer, page_size: int, question_id: int | None) -> View:
@@ -187,7 +169,12 @@ async def on_start(update: Update, context: Context) -> None:
 
 async def on_help(update: Update, context: Context) -> None:
     """List the ways to ask."""
-    await _reply(update, HELP)
+    examples = "".join(f"• {escape_html(q)}\n" for q in context.bot_data["answerer"].examples)
+    await _reply(update, (
+        f"<b>怎么问</b>\n{examples}<b>命令</b>\n"
+        "/region 选定地区（/region all 取消）\n/unit 单位名 — 该单位负责的全部条目\n"
+        f"/item 文档 编号 — 一个条目的全文，如 /item {escape_html(context.bot_data['answerer'].item_example)}\n/help — 本说明"
+    ))
 
 
 async def on_region(update: Update, context: Context) -> None:
@@ -206,10 +193,10 @@ async def on_region(update: Update, context: Context) -> None:
 
 def _set_region(context: Context, argument: str, regions: list[str]) -> str:
     """Remember (or clear) the chat's region; returns the reply."""
-    if argument in ("all", "全部", "不限"):
+    match = context.bot_data["answerer"].pick_region(argument)
+    if match == "":
         context.chat_data.pop("region", None)
         return "已取消地区限制。"
-    match = next((r for r in regions if argument in r or r in argument), None)
     if match is None:
         return f"没有 {escape_html(_short(argument))} 的方案。可选：{escape_html('、'.join(regions))}"
     context.chat_data["region"] = match
@@ -234,10 +221,10 @@ async def on_item(update: Update, context: Context) -> None:
     """Show one item by document id and number."""
     answerer: Answerer = context.bot_data["answerer"]
     args = context.args or []
-    item = answerer.engine.item(args[0], args[1]) if len(args) == 2 else None
+    item = answerer.engine.item(args[0], " ".join(args[1:])) if len(args) >= 2 else None  # prose numbers hold a space
     if item is None:
         docs = "、".join(sorted(answerer.engine.documents))
-        await _reply(update, f"用法：/item 文档 编号，如 /item zhanjiang-2021 26\n文档：{escape_html(docs)}")
+        await _reply(update, f"用法：/item 文档 编号，如 /item {escape_html(answerer.item_example)}\n文档：{escape_html(docs)}")
         return
     await _reply(update, item_html(item, answerer.document(item)))
 
@@ -300,6 +287,7 @@ async def _send_answer(update: Update, context: Context, answer: Answer, questio
     """Send an answer as a new message with its buttons."""
     settings: Settings = context.bot_data["settings"]
     view = make_view(answer, context.bot_data["answerer"], settings.page_size, question_id)
+    view.chat_id = update.effective_chat.id if update.effective_chat else None
     key = context.bot_data["views"].add(view)
     await _reply(update, view.text(), view.markup(key))
 
@@ -325,7 +313,8 @@ async def on_button(update: Update, context: Context) -> None:
         return
     key, _, argument = rest.partition(":")
     view = context.bot_data["views"].get(key)
-    if view is None:
+    chat = query.message.chat_id if query.message else None
+    if view is None or view.chat_id != chat:
         await query.answer("这条回答已过期，请重新提问。", show_alert=False)
         return
     if kind == "v":
@@ -362,13 +351,20 @@ async def on_reload(update: Update, context: Context) -> None:
     if reload is None:
         await _reply(update, "此部署未配置重新载入。")
         return
+    if context.bot_data.get("reloading"):
+        await _reply(update, "已在重新载入中，请稍候。")
+        return
+    context.bot_data["reloading"] = True
     await _reply(update, "正在重新载入方案……")
     context.application.create_task(_reload_in_background(update, context, reload), update=update)
 
 
 async def _reload_in_background(update: Update, context: Context, reload: Callable[[], Answerer]) -> None:
     """Build the new index in a thread, then swap it in; the old one answers until then."""
-    answerer = await asyncio.to_thread(reload)
+    try:
+        answerer = await asyncio.to_thread(reload)
+    finally:
+        context.bot_data["reloading"] = False
     context.bot_data["answerer"] = answerer
     docs = answerer.engine.documents
     await _reply(update, f"已重新载入：{len(docs)} 份方案，{answerer.engine.size} 个条目。")

@@ -162,7 +162,8 @@ class Store:
 
     def _chat_hash(self, chat_id: int) -> str:
         """A chat id hashed with this database's own salt (chat ids are never stored)."""
-        salt = self.meta().get("salt")
+        found = self._rows("SELECT value FROM meta WHERE key = 'salt'")
+        salt = found[0][0] if found else None
         if salt is None:
             salt = secrets.token_hex(16)
             with self.conn:
