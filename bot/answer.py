@@ -224,6 +224,7 @@ class Answerer:
 
     def unit(self, name: str, region: str = "") -> Answer:
         """Every item of a unit (by name or alias), as the answer to 'X负责哪些工作'."""
+        self.sync()
         known = self._find_unit(normalize(name))
         if not known:
             return Answer(Query(name, "unit", region), (), self.similar_units(name))
@@ -237,8 +238,16 @@ class Answerer:
         scored = sorted(set(self.unit_names.values()), key=lambda n: -len(wanted & set(n)))
         return tuple(n for n in scored[:5] if wanted & set(n))
 
+    def sync(self) -> None:
+        """Follow a rebuild of the index made since the engine was opened (another process ingested)."""
+        if self.engine.stale():
+            self.engine = self.engine.reopen()
+            for name in ("places", "own_parts", "unit_names"):
+                self.__dict__.pop(name, None)
+
     def ask(self, question: str, region: str = "", scope: tuple[str, Ranges] | None = None) -> Answer:
         """The 一号答 for a question (region: the chat's remembered one; scope: a hard restriction)."""
+        self.sync()
         query = self.understand(question, region, scope)
         if query.intent == "item":
             hits = self._by_number(query)

@@ -41,9 +41,11 @@ from bot.render import (
     unit_header_html,
 )
 from bot.settings import Settings
+from index.store import Store
 
 log = logging.getLogger("policyqa.bot")
 Context = ContextTypes.DEFAULT_TYPE
+LOG_WAIT = 120.0  # seconds a log write waits for a rebuild to commit
 MAX_VIEWS = 2000  # answer messages whose buttons still work
 TOKEN_SHAPE = re.compile(r"^\d+:[A-Za-z0-9_-]{20,}$")
 
@@ -251,10 +253,27 @@ async def _answer_question(update: Update, context: Context, chat_id: int, text:
     answer = answerer.ask(text, context.chat_data.get("region", ""))
     latency = (time.perf_counter() - start) * 1000
     items = [f"{h.item.doc} {h.item.number}" for h in answer.hits]
-    question_id = answerer.engine.store.record_question(
-        chat_id, text, answer.query.intent, items, latency, answer.no_answer
-    )
-    await _send_answer(update, context, answer, question_id)
+    log = _log(context, "record_question", chat_id, text, answer.query.intent, items, latency, answer.no_answer)
+    await _send_answer(update, context, answer, await log)
+
+
+async def _log(context: Context, method: str, *args: object) -> int | None:
+    """Write to the question log off the event loop, on a connection of its own.
+
+    A rebuild (another process's ingest, or /reload) holds the write lock until it commits; the
+    write waits for it in a thread while the bot goes on answering others.
+    """
+    path = context.bot_data["answerer"].engine.store.path
+
+    def write() -> int | None:
+        """The write, with its own connection."""
+        store = Store(path, timeout=LOG_WAIT)
+        try:
+            return getattr(store, method)(*args)
+        finally:
+            store.conn.close()
+
+    return await asyncio.to_thread(write)
 
 
 def _addressed_text(message: Message, username: str, bot_id: int) -> str | None:
@@ -336,8 +355,8 @@ async def _vote(update: Update, context: Context, view: View, key: str, sign: st
         await query.answer("已收到您的反馈。")
         return
     view.voted = True
-    store = context.bot_data["answerer"].engine.store
-    store.record_feedback(view.question_id, query.message.chat_id if query.message else 0, 1 if sign == "+" else -1)
+    chat = query.message.chat_id if query.message else 0
+    await _log(context, "record_feedback", view.question_id, chat, 1 if sign == "+" else -1)
     await query.answer("谢谢您的反馈！")
     await query.edit_message_reply_markup(view.markup(key))
 

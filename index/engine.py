@@ -175,7 +175,9 @@ class Engine:
     def __init__(self, store: Store, segmenter: Segmenter | None = None, ranker: str = "postings") -> None:
         """ranker: "postings" (stored, fast at any size) or "rank-bm25" (the reference, in memory)."""
         self.store = store
+        self.ranker = ranker
         meta = store.meta()
+        self.built = meta.get("built", "")
         self.documents = {d.id: d for d in store.documents()}
         if not self.documents:
             raise EmptyCorpus(f"the index {store.path} holds no documents (run `policyqa ingest`)")
@@ -191,6 +193,14 @@ class Engine:
         self._reference = _Reference(store) if ranker == "rank-bm25" else None
         if self.size > NUMPY_ABOVE:
             import numpy  # noqa: F401 - warm the large-postings path at start-up, not on the first question
+
+    def stale(self) -> bool:
+        """True when the index was rebuilt (by another process, say) since this engine was opened."""
+        return self.store.built() != self.built
+
+    def reopen(self) -> Engine:
+        """A fresh engine over the same database and ranker."""
+        return Engine(Store(self.store.path), ranker=self.ranker)
 
     @classmethod
     def open(cls, db: str | Path, ranker: str = "postings") -> Engine:

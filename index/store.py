@@ -54,11 +54,12 @@ def part_of(item: Item) -> str:
 class Store:
     """Read and write the index in one SQLite file."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, timeout: float = 5.0) -> None:
+        """timeout: seconds a write waits for another writer (a rebuild holds the lock throughout)."""
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         # The bot's /reload builds a new engine in a worker thread and uses it from the event loop.
-        self.conn = sqlite3.connect(self.path, check_same_thread=False)
+        self.conn = sqlite3.connect(self.path, timeout=timeout, check_same_thread=False)
         self.conn.row_factory = sqlite3.Row
         self.conn.execute("PRAGMA journal_mode=WAL")
         self.conn.execute("PRAGMA cache_size=-65536")  # 64 MB: postings of common terms stay in memory
@@ -111,7 +112,8 @@ class Store:
                 for item in items:
                     self._insert_item(item, tokens_of(item))
             self._rebuild_postings(progress)
-            summary = {**(meta() if callable(meta) else meta), **self._summary(), "schema": SCHEMA_VERSION}
+            summary = {**(meta() if callable(meta) else meta), **self._summary(), "schema": SCHEMA_VERSION,
+                       "built": secrets.token_hex(8)}
             self.db["meta"].upsert_all([{"key": k, "value": v} for k, v in summary.items()], pk="key")
 
     def _delete_document(self, doc: str) -> None:
@@ -201,6 +203,11 @@ class Store:
                 "votes": votes["n"], "down_share": (votes["down"] or 0) / votes["n"] if votes["n"] else 0.0}
 
     # --- reading ---------------------------------------------------------------------------
+
+    def built(self) -> str:
+        """A token that changes with every rebuild (engines opened before it are stale)."""
+        found = self._rows("SELECT value FROM meta WHERE key = 'built'")
+        return found[0][0] if found else ""
 
     def size(self) -> int:
         """How many items the index holds."""

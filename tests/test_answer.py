@@ -312,3 +312,19 @@ def test_dev_set_meets_the_bar(answerer: Answerer) -> None:
 def test_vague_or_foreign_questions_are_not_covered(answerer: Answerer, question: str) -> None:
     """A question whose words match many items about equally gets 'not covered', not an arbitrary item."""
     assert answerer.ask(question).no_answer
+
+
+def test_an_answerer_follows_a_rebuild_made_by_another_process(tmp_path: Path) -> None:
+    """After `policyqa ingest FILE` elsewhere moves item ids, a running answerer still names the right plan."""
+    from index.engine import Engine, build_index
+    from index.store import Store
+
+    corpus = Path(__file__).parent.parent / "corpus"
+    db = tmp_path / "index.db"
+    build_index(Store(db), [corpus])
+    running = Answerer(Engine.open(db))
+    question = "湛江政府网站支持IPv6要在什么时候前完成？"
+    assert [(h.item.doc, h.item.number) for h in running.ask(question).hits] == [("zhanjiang-2021", "32")]
+    build_index(Store(db), [corpus / "honghaiwan-2021.txt"], everything=False)  # re-inserted: new ids
+    assert [(h.item.doc, h.item.number) for h in running.ask(question).hits] == [("zhanjiang-2021", "32")]
+    assert [h.item.doc for h in running.unit("市司法局", "湛江市").hits] == ["zhanjiang-2021"] * 4
