@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import html
-import time
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, TypeVar
 
@@ -197,18 +196,16 @@ def test_updates_below_offset_are_not_redelivered() -> None:
         assert tg.pending_updates() == []
 
 
-def test_shutdown_is_quick(tg: FakeTelegram) -> None:
-    """Stopping mid long-poll (cancel, then getUpdates(timeout=0)) takes well under 1 s."""
+def test_shutdown_asks_for_updates_without_waiting(tg: FakeTelegram) -> None:
+    """Stopping mid long-poll cancels it and ends with getUpdates(timeout=0), which the fake answers."""
     app, errors = build_app(tg)
 
-    async def scenario(app: AnyApp) -> float:
+    async def scenario(app: AnyApp) -> None:
         """Get one reply, so a fresh long poll is running, then leave."""
         tg.send_text(1, "hi")
         await tg.wait_for(lambda: tg.sent(1))
-        return time.monotonic()
 
-    left = run_app(app, scenario)
-    assert time.monotonic() - left < 0.5
+    run_app(app, scenario)
     assert errors == []
     assert any(c.params.get("timeout") == 0 for c in tg.calls("getUpdates"))
 
@@ -364,9 +361,7 @@ def test_get_updates_offset_and_long_poll(tg: FakeTelegram) -> None:
     assert [u["update_id"] for u in api(tg, "getUpdates", offset=2)["result"]] == [2]
     assert [u["update_id"] for u in api(tg, "getUpdates", offset=1)["result"]] == [2]
     assert api(tg, "getUpdates", offset=3, timeout=0)["result"] == []
-    began = time.monotonic()
-    assert api(tg, "getUpdates", offset=3, timeout=30)["result"] == []
-    assert 0.8 < time.monotonic() - began < 1.5
+    assert api(tg, "getUpdates", offset=3, timeout=30)["result"] == []  # returns at the fake's cap
 
 
 def test_form_json_and_multipart_bodies(tg: FakeTelegram) -> None:
