@@ -7,6 +7,7 @@
     │   ├── UnknownLayout     no recognizable items
     │   └── DuplicateDocument a second document with an id already seen
     ├── CatalogError          corpus/catalog.toml is malformed
+    ├── DataError             a word list under index/data/ is malformed (file and line)
     ├── EmptyCorpus           an index with no documents
     └── StaleIndex            an index built with other word lists (re-ingest)
 """
@@ -51,6 +52,10 @@ class DuplicateDocument(InputError):
 
 class CatalogError(PolicyQAError):
     """The catalog file is malformed."""
+
+
+class DataError(PolicyQAError):
+    """A word list under index/data/ is malformed; the message names the file and line."""
 
 
 class EmptyCorpus(PolicyQAError):

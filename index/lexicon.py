@@ -6,6 +6,8 @@ import tomllib
 from functools import cache
 from importlib import resources
 
+from index.errors import DataError
+
 
 def _data_text(name: str) -> str:
     """Read one file from index/data/."""
@@ -20,6 +22,24 @@ def words(name: str) -> tuple[str, ...]:
 
 
 @cache
+def pairs(name: str, separator: str = "\t") -> tuple[tuple[str, str], ...]:
+    """Entries of a list of "key<separator>value" lines; a malformed line is a DataError naming it."""
+    found = []
+    for number, line in enumerate(_data_text(name).splitlines(), 1):
+        entry = line.split("#", 1)[0].strip()
+        if not entry:
+            continue
+        key, sep, value = entry.partition(separator)
+        if not sep or not key.strip() or not value.strip():
+            raise DataError(f"index/data/{name}:{number}: expected key{separator!r}value, got {entry!r}")
+        found.append((key.strip(), value.strip()))
+    return tuple(found)
+
+
+@cache
 def table(name: str) -> dict:
-    """A TOML data file as a dict."""
-    return tomllib.loads(_data_text(name))
+    """A TOML data file as a dict; a syntax error is a DataError naming the file and line."""
+    try:
+        return tomllib.loads(_data_text(name))
+    except tomllib.TOMLDecodeError as exc:
+        raise DataError(f"index/data/{name}: {exc}") from None

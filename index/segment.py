@@ -18,7 +18,9 @@ from collections.abc import Iterable
 from functools import cache, lru_cache
 from pathlib import Path
 
+from index.errors import DataError
 from index.lexicon import words
+from index.text import simplified
 
 
 def _import_jieba():  # noqa: ANN202 - returns the module
@@ -47,13 +49,6 @@ FILLER = "\ue000\ue001"  # a private-use "word" no text contains, carrying the r
 
 
 @cache
-def _t2s() -> dict[int, str]:
-    """Traditional -> simplified character table."""
-    pairs = (line.split("\t") for line in words("t2s_chars.txt"))
-    return {ord(t): s for t, s in pairs}
-
-
-@cache
 def _synonyms() -> tuple[re.Pattern[str], dict[str, str]]:
     """One regex over every variant and canonical form, and the rewrite of each."""
     rewrite: dict[str, str] = {}
@@ -70,7 +65,7 @@ def _synonyms() -> tuple[re.Pattern[str], dict[str, str]]:
 
 def _fold(text: str) -> str:
     """Simplified, half-width, lower-case form of text."""
-    return unicodedata.normalize("NFKC", text.translate(_t2s())).lower()
+    return unicodedata.normalize("NFKC", simplified(text)).lower()
 
 
 def normalize(text: str) -> str:
@@ -104,6 +99,8 @@ class Segmenter:
         if dictionary is None:
             for term in [*words("terms.txt"), *canonical_terms(), *extra_words]:
                 word, _, freq = term.partition(" ")
+                if freq and not freq.strip().isdigit():
+                    raise DataError(f"index/data/terms.txt: the frequency of {word!r} is not a number: {freq!r}")
                 if word:
                     self._jieba.add_word(_fold(word), int(freq) if freq else TERM_FREQ)
         self._stop = frozenset(_fold(w) for w in words("stopwords.txt"))

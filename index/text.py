@@ -8,7 +8,7 @@ from functools import cache
 from pathlib import Path
 
 from index.errors import BadEncoding
-from index.lexicon import words
+from index.lexicon import pairs
 
 # PDF extraction turns the brackets of 〔2021〕 into „ ‟; fix them before anything else.
 _CHAR_FIXES = str.maketrans({"„": "〔", "‟": "〕", "\u3000": " ", "\xa0": " ", "\ufeff": ""})
@@ -49,8 +49,7 @@ def join_wrapped(parts: list[str]) -> str:
 @cache
 def _t2s() -> dict[int, str]:
     """Traditional -> simplified character table (index/data/t2s_chars.txt)."""
-    pairs = (line.split("\t") for line in words("t2s_chars.txt"))
-    return {ord(t): s for t, s in pairs}
+    return {ord(t): s for t, s in pairs("t2s_chars.txt") if len(t) == 1}
 
 
 def simplified(text: str) -> str:

@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from functools import cache, lru_cache
-from importlib.resources import files
 
+from index.lexicon import words
 from index.models import LEAD, OTHER, Unit, Units
 
 _OPEN = "（("
@@ -27,10 +27,8 @@ _FULL_WIDTH = str.maketrans("()", "（）")
 
 @cache
 def _words(name: str) -> tuple[str, ...]:
-    """Entries of index/data/<name>.txt, longest first, without comments or blank lines."""
-    text = (files("index") / "data" / f"{name}.txt").read_text(encoding="utf-8")
-    entries = {line.split("#", 1)[0].strip() for line in text.splitlines()} - {""}
-    return tuple(sorted(entries, key=lambda entry: (-len(entry), entry)))
+    """Entries of index/data/<name>.txt, longest first."""
+    return tuple(sorted(set(words(f"{name}.txt")), key=lambda entry: (-len(entry), entry)))
 
 
 @cache
