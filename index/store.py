@@ -68,9 +68,12 @@ class Store:
         self.conn.executescript(_SCHEMA)
 
     def _drop_outdated(self) -> None:
-        """Drop index tables written by an older schema (they are rebuilt; the log is kept)."""
-        columns = {r[1] for r in self._rows("PRAGMA table_info(items)")}
-        if columns and "part" not in columns:
+        """Drop index tables written by another schema version (they are rebuilt; the log is kept)."""
+        if not self._rows("PRAGMA table_info(items)"):
+            return
+        has_meta = self._rows("PRAGMA table_info(meta)")
+        stored = self._rows("SELECT value FROM meta WHERE key = 'schema'") if has_meta else []
+        if not stored or stored[0][0] != SCHEMA_VERSION:
             with self.conn:
                 for table in _INDEX_TABLES:
                     self.conn.execute(f"DROP TABLE IF EXISTS {table}")
