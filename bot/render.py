@@ -169,8 +169,8 @@ def unit_header_html(answer: Answer) -> str:
     return f"<b>{escape_html(answer.query.unit)}</b> 负责以下 {len(answer.hits)} 项："
 
 
-def _clip(text: str, limit: int = 60) -> str:
-    """A logged question shortened for a summary line."""
+def clip(text: str, limit: int = 60) -> str:
+    """User text shortened (whitespace folded) for a summary line or an echo."""
     text = " ".join(text.split())
     return text if len(text) <= limit else text[:limit] + "…"
 
@@ -180,8 +180,8 @@ def stats_text(stats: dict) -> str:
     lines = ["每日提问："]
     lines += [f"  {r['day']}  {r['n']}" for r in stats["per_day"]] or ["  （暂无）"]
     lines.append("最常问：")
-    lines += [f"  {r['n']:>4}  {_clip(r['question'])}" for r in stats["most_asked"]] or ["  （暂无）"]
+    lines += [f"  {r['n']:>4}  {clip(r['question'])}" for r in stats["most_asked"]] or ["  （暂无）"]
     lines.append("未能回答：")
-    lines += [f"  {r['n']:>4}  {_clip(r['question'])}" for r in stats["unanswered"]] or ["  （暂无）"]
+    lines += [f"  {r['n']:>4}  {clip(r['question'])}" for r in stats["unanswered"]] or ["  （暂无）"]
     lines.append(f"反馈：{stats['votes']} 次，👎 占 {stats['down_share']:.0%}")
     return "\n".join(lines)

@@ -32,6 +32,7 @@ from telegram.ext import (
 
 from bot.answer import Answer, Answerer
 from bot.render import (
+    clip,
     escape_html,
     item_html,
     not_covered_html,
@@ -200,7 +201,7 @@ def _set_region(context: Context, argument: str, regions: list[str]) -> str:
         context.chat_data.pop("region", None)
         return "已取消地区限制。"
     if match is None:
-        return f"没有 {escape_html(_short(argument))} 的方案。可选：{escape_html('、'.join(regions))}"
+        return f"没有 {escape_html(clip(argument, 40))} 的方案。可选：{escape_html('、'.join(regions))}"
     context.chat_data["region"] = match
     return f"已选定地区：<b>{escape_html(match)}</b>。之后的问题只看该地区的方案（/region all 取消）。"
 
@@ -214,7 +215,7 @@ async def on_unit(update: Update, context: Context) -> None:
     answerer: Answerer = context.bot_data["answerer"]
     answer = answerer.unit(name, context.chat_data.get("region", ""))
     if answer.no_answer and answer.suggestions:
-        await _reply(update, f"没有找到单位 {escape_html(_short(name))}。您是不是要找：{escape_html('、'.join(answer.suggestions))}")
+        await _reply(update, f"没有找到单位 {escape_html(clip(name, 40))}。您是不是要找：{escape_html('、'.join(answer.suggestions))}")
         return
     await _send_answer(update, context, answer)
 
@@ -396,11 +397,6 @@ async def on_stats(update: Update, context: Context) -> None:
         return
     stats = context.bot_data["answerer"].engine.store.stats()
     await _reply(update, f"<pre>{escape_html(stats_text(stats))}</pre>")
-
-
-def _short(text: str, limit: int = 40) -> str:
-    """User text echoed back, cut so a reply never grows past Telegram's limit."""
-    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def _is_admin(update: Update, context: Context) -> bool:

@@ -79,6 +79,7 @@ def canonical_terms() -> list[str]:
     return [w for c in _synonyms()[1].values() for w in c.split()]
 
 
+@cache  # the CLI and the engine both ask; the lists do not change while a process runs
 def fingerprint() -> str:
     """Changes whenever the word lists change (terms, synonyms, stopwords, character table)."""
     parts = [*words("terms.txt"), *words("synonyms.txt"), *words("stopwords.txt"), *words("t2s_chars.txt")]

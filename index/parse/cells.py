@@ -29,19 +29,22 @@ def _role_pattern() -> re.Pattern[str]:
     return re.compile("|".join(map(re.escape, _role_phrases())))
 
 
-_LONGEST_HEADER = 8  # characters in the longest column name worth looking up
-
-
 @cache
 def column_roles() -> dict[str, str]:
     """Header name -> column role (task, text, unit, other_unit, deadline, seq, note)."""
     return {name: role for role, names in table("table_layout.toml")["columns"].items() for name in names}
 
 
+@cache
+def _longest_header() -> int:
+    """Characters in the longest column name (a longer cell cannot be a header)."""
+    return max(map(len, column_roles()))
+
+
 def column_role(name: str) -> str:
     """The role of a header cell, written in simplified or traditional characters ('' if unknown)."""
     name = re.sub(r"\s+", "", name)
-    if len(name) > _LONGEST_HEADER:  # body cells are long; spare them the conversion
+    if len(name) > _longest_header():  # body cells are long; spare them the conversion
         return ""
     return column_roles().get(simplified(name), "")
 

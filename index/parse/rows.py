@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from index.errors import UnknownLayout
 from index.models import Item
 from index.parse import cells
-from index.parse.numbering import ARABIC_ITEM, BULLETS, PAREN_ARABIC, PAREN_CHINESE, SECTION
+from index.parse.numbering import ARABIC_ITEM, BULLETS, NUMERAL, PAREN_ARABIC, PAREN_CHINESE, SECTION
 from index.text import join_wrapped
 from index.units import split_units
 
-_NUMBER = re.compile(r"^\s*(?:(\d{1,3})\s*[.．、]|[（(](\d{1,3})[）)]|([一二三四五六七八九十]+)\s*[、.．]|[（(]([一二三四五六七八九十]+)[）)])\s*")
+_NUMBER = re.compile(rf"^\s*(?:(\d{{1,3}})\s*[.．、]|[（(](\d{{1,3}})[）)]|([{NUMERAL}]+)\s*[、.．]|[（(]([{NUMERAL}]+)[）)])\s*")
 _BULLET = re.compile(rf"^\s*[{BULLETS}]\s*")
 # Where a 具体要求 cell starts another numbered item: at a line start, or right after a sentence.
 _NUMBERED_LINE = re.compile(rf"(?m)(?:^|(?<=[。；;]))\s*(?=(?:{ARABIC_ITEM}|{PAREN_ARABIC}|[{BULLETS}]))")
