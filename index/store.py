@@ -97,7 +97,6 @@ class Store:
         tokens_of: Callable[[Item], list[str]],
         meta: dict[str, str] | Callable[[], dict[str, str]],
         everything: bool = False,
-        progress: Callable[[int], None] | None = None,
     ) -> None:
         """Store plans in one transaction, replacing same-id documents (or all, if everything).
 
@@ -105,6 +104,8 @@ class Store:
         (or what meta() returns once every plan is in) are written at the end, still inside
         the transaction.
         """
+        # A full rebuild counts postings as items go in; a partial one recounts the whole table.
+        builder = PostingsBuilder() if everything else None
         with self.db.atomic():
             if everything:
                 for table in _INDEX_TABLES:
@@ -113,8 +114,11 @@ class Store:
                 self._delete_document(document.id)
                 self.db["documents"].insert(asdict(document))
                 for item in items:
-                    self._insert_item(item, tokens_of(item))
-            self._rebuild_postings(progress)
+                    tokens = tokens_of(item)
+                    self._insert_item(item, tokens)
+                    if builder is not None:
+                        builder.add(self._last_item_id, tokens)
+            self._write_postings(builder if builder is not None else self._count_postings())
             summary = {**(meta() if callable(meta) else meta), **self._summary(), "schema": SCHEMA_VERSION,
                        "built": secrets.token_hex(8)}
             self.db["meta"].upsert_all([{"key": k, "value": v} for k, v in summary.items()], pk="key")
@@ -133,19 +137,22 @@ class Store:
             [item.doc, item.number, part_of(item), item.position, item.task, item.text, item.units.raw,
              item.deadline, item.line, json.dumps(tokens, ensure_ascii=False)],
         )
+        self._last_item_id = cursor.lastrowid
         self.conn.executemany(
             "INSERT INTO item_units VALUES (?, ?, ?, ?, ?, ?)",
             [(cursor.lastrowid, i, u.name, u.normalized, u.role, int(u.collective))
              for i, u in enumerate(item.units.members)],
         )
 
-    def _rebuild_postings(self, progress: Callable[[int], None] | None) -> None:
-        """Recompute every term's postings from the stored tokens."""
+    def _count_postings(self) -> PostingsBuilder:
+        """Every stored item's tokens, counted for the postings."""
         builder = PostingsBuilder()
-        for count, (item_id, tokens) in enumerate(self.all_tokens(), 1):
+        for item_id, tokens in self.all_tokens():
             builder.add(item_id, tokens)
-            if progress and count % 10_000 == 0:
-                progress(count)
+        return builder
+
+    def _write_postings(self, builder: PostingsBuilder) -> None:
+        """Replace every term's postings."""
         self.conn.execute("DELETE FROM postings")
         self.conn.executemany("INSERT INTO postings VALUES (?, ?, ?, ?)", builder.rows())
 
