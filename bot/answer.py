@@ -238,6 +238,11 @@ class Answerer:
         scored = sorted(set(self.unit_names.values()), key=lambda n: -len(wanted & set(n)))
         return tuple(n for n in scored[:5] if wanted & set(n))
 
+    def warm(self) -> Answerer:
+        """Build the place and unit tables now, at start-up, rather than on the first question."""
+        _ = self.places, self.own_parts, self.unit_names
+        return self
+
     def sync(self) -> None:
         """Follow a rebuild of the index made since the engine was opened (another process ingested)."""
         if self.engine.stale():

@@ -138,7 +138,7 @@ def build_application(
     if rate_limiter is not None:
         builder = builder.rate_limiter(rate_limiter)
     app = builder.post_init(_post_init).build()
-    app.bot_data.update(answerer=answerer, settings=settings, views=Views(), reload=reload)
+    app.bot_data.update(answerer=answerer.warm(), settings=settings, views=Views(), reload=reload)
     app.add_handler(CommandHandler("start", on_start))
     app.add_handler(CommandHandler("help", on_help))
     app.add_handler(CommandHandler("region", on_region))
@@ -382,7 +382,7 @@ async def on_reload(update: Update, context: Context) -> None:
 async def _reload_in_background(update: Update, context: Context, reload: Callable[[], Answerer]) -> None:
     """Build the new index in a thread, then swap it in; the old one answers until then."""
     try:
-        answerer = await asyncio.to_thread(reload)
+        answerer = await asyncio.to_thread(lambda: reload().warm())
     finally:
         context.bot_data["reloading"] = False
     context.bot_data["answerer"] = answerer
