@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup run test
+.PHONY: setup run test system-packages
 setup: $(BIN)/policyqa
 
 $(BIN)/policyqa: pyproject.toml
@@ -15,5 +15,8 @@ $(BIN)/policyqa: pyproject.toml
 run: setup
 	$(BIN)/policyqa
 
-test: setup
+system-packages:
+	sh scripts/system-packages.sh tests/system-packages.txt
+
+test: setup system-packages
 	$(BIN)/pytest
