@@ -16,7 +16,7 @@ from collections import OrderedDict
 from collections.abc import Hashable
 from dataclasses import dataclass, field, replace
 
-from bot.answer import Answer, Answerer, Context, Query, _chinese_number
+from bot.answer import Answer, Answerer, Context, Listed, Query, RegionGroup, _chinese_number
 from index.lexicon import table
 from index.models import Hit, Item
 from index.segment import normalize
@@ -149,7 +149,7 @@ class Dialogue:
         asked = Query(text, intent, self.state.place, None, self.state.unit, "", ())
         item = f"{focus.item.doc} {focus.item.number}"
         context = Context("item", place=self.state.place, topic=self.state.topic, item=item)
-        return Answer(asked, (focus,), (), context=context)
+        return Answer(asked, focus, context=context)
 
     def _pick(self, text: str, number: int) -> Answer:
         """The n-th item of the last answer: 第二个."""
@@ -162,7 +162,7 @@ class Dialogue:
         item = f"{chosen.item.doc} {chosen.item.number}"
         asked = Query(text, "who", self.state.place, None, self.state.unit, "", ())
         context = Context("pick", place=self.state.place, topic=self.state.topic, item=item)
-        return Answer(asked, (chosen,), (), context=context)
+        return Answer(asked, chosen, context=context)
 
     def _more(self, text: str) -> Answer:
         """Items past those shown for the last searched question: 还有吗."""
@@ -175,15 +175,23 @@ class Dialogue:
         fresh = tuple(h for h in found if (h.item.doc, h.item.number) not in seen)[:MORE_PAGE]
         if not fresh:
             return _hint(text, "more")
-        answer = Answer(replace(last, text=text), fresh, (), Context("more", place=self.state.place, topic=self.state.topic))
+        context = Context("more", place=self.state.place, topic=self.state.topic)
+        answer = Answer(replace(last, text=text, intent="more"), listing=self._per_plan(fresh), context=context)
         self._show(answer)
         return answer
+
+    def _per_plan(self, hits: tuple[Hit, ...]) -> tuple[RegionGroup, ...]:
+        """Hits grouped by plan, in the order of their best hit."""
+        groups: dict[str, list[Listed]] = {}
+        for hit in hits:
+            groups.setdefault(hit.item.doc, []).append(Listed(hit))
+        return tuple(RegionGroup(self.answerer.region_of(doc), doc, tuple(found)) for doc, found in groups.items())
 
     def _show(self, answer: Answer) -> None:
         """Remember what an answer shows: its items, and the one a pronoun would mean."""
         self.state.shown = answer.hits
         self.state.seen |= {(h.item.doc, h.item.number) for h in answer.hits}
-        listing = answer.query.intent in ("unit", "due") and len(answer.hits) > 1
+        listing = bool(answer.listing) and len(answer.hits) > 1
         self.state.focus = answer.hits[0] if answer.hits and not listing else None
 
     def _topic_tokens(self, message: str, query: Query) -> list[str]:
@@ -241,7 +249,7 @@ def _pick_number(bare: str) -> int:
 
 def _hint(text: str, why: str) -> Answer:
     """No answer, and why: nothing to follow up on (followup), no more (more), no such pick (pick)."""
-    return Answer(Query(text, why), (), (), context=Context(why))
+    return Answer(Query(text, why), context=Context(why))
 
 
 class Dialogues:

@@ -38,11 +38,12 @@ from bot.render import (
     escape_html,
     follow_up_hint,
     item_html,
+    listing_header_html,
+    listing_html,
     not_covered_html,
     others_html,
     pack_html,
     stats_text,
-    unit_header_html,
 )
 from bot.settings import Settings
 from index.store import Store
@@ -118,16 +119,17 @@ def make_view(answer: Answer, answerer: Answerer, page_size: int, question_id: i
         return View(answer, [escape_html(follow_up_hint(answer))])
     if answer.no_answer:
         return View(answer, [not_covered_html(answer)], question_id=question_id)
-    blocks = [item_html(h.item, documents[h.item.doc], answer.query.intent) for h in answer.hits]
     understood = f"<i>{escape_html(context_line(answer))}</i>" if context_line(answer) else ""
-    if answer.query.intent in ("unit", "item"):
-        header = unit_header_html(answer) if answer.query.intent == "unit" else ""
+    if answer.listing:
+        blocks = [b for group in answer.listing for b in listing_html(group, documents, answer.query.intent)]
+        header = listing_header_html(answer) if answer.query.intent == "unit" or len(answer.listing) > 1 else ""
         return View(answer, pack_html(blocks, page_size, "\n".join(filter(None, [understood, header]))),
                     question_id=question_id)
-    best, rest = answer.hits[0], answer.hits[1:]
-    elsewhere = [h for h in rest if h.item.doc != best.item.doc]
-    pages = pack_html(blocks[:1], 1, understood) + (pack_html(blocks[1:], page_size) if rest else [])
-    others = others_html(elsewhere, documents) if elsewhere else ""
+    assert answer.best is not None
+    best = item_html(answer.best.item, documents[answer.best.item.doc], answer.query.intent)
+    more = [item_html(h.item, documents[h.item.doc], answer.query.intent) for h in answer.hits[1:]]
+    pages = pack_html([best], 1, understood) + (pack_html(more, page_size) if more else [])
+    others = others_html(answer.elsewhere, documents) if answer.elsewhere else ""
     return View(answer, pages, others, question_id)
 
 
