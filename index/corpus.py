@@ -121,8 +121,9 @@ def given_metadata(paths: Iterable[Path], overrides: dict | None = None) -> list
     catalogs: dict[Path, dict[str, dict]] = {}
     out = []
     for path in plan_files(paths):
-        catalog = catalogs.setdefault(path.parent, load_catalog(path.parent))
-        out.append((path, {**catalog.get(path.name, {}), **(overrides or {})}))
+        if path.parent not in catalogs:  # once per folder: setdefault would read it for every file
+            catalogs[path.parent] = load_catalog(path.parent)
+        out.append((path, {**catalogs[path.parent].get(path.name, {}), **(overrides or {})}))
     return out
 
 
