@@ -35,11 +35,12 @@ from bot.render import (
     clip,
     escape_html,
     item_html,
+    listing_header_html,
+    listing_html,
     not_covered_html,
     others_html,
     pack_html,
     stats_text,
-    unit_header_html,
 )
 from bot.settings import Settings
 from index.store import Store
@@ -113,14 +114,15 @@ def make_view(answer: Answer, answerer: Answerer, page_size: int, question_id: i
     documents = answerer.engine.documents
     if answer.no_answer:
         return View(answer, [not_covered_html(answer)], question_id=question_id)
-    blocks = [item_html(h.item, documents[h.item.doc], answer.query.intent) for h in answer.hits]
-    if answer.query.intent in ("unit", "item"):
-        header = unit_header_html(answer) if answer.query.intent == "unit" else ""
+    if answer.listing:
+        blocks = [b for group in answer.listing for b in listing_html(group, documents, answer.query.intent)]
+        header = listing_header_html(answer) if answer.query.intent == "unit" or len(answer.listing) > 1 else ""
         return View(answer, pack_html(blocks, page_size, header), question_id=question_id)
-    best, rest = answer.hits[0], answer.hits[1:]
-    elsewhere = [h for h in rest if h.item.doc != best.item.doc]
-    pages = pack_html(blocks[:1], 1) + (pack_html(blocks[1:], page_size) if rest else [])
-    others = others_html(elsewhere, documents) if elsewhere else ""
+    assert answer.best is not None
+    best = item_html(answer.best.item, documents[answer.best.item.doc], answer.query.intent)
+    more = [item_html(h.item, documents[h.item.doc], answer.query.intent) for h in answer.hits[1:]]
+    pages = pack_html([best], 1) + (pack_html(more, page_size) if more else [])
+    others = others_html(answer.elsewhere, documents) if answer.elsewhere else ""
     return View(answer, pages, others, question_id)
 
 

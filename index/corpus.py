@@ -11,10 +11,9 @@ from index.errors import CatalogError, DuplicateDocument, InputError
 from index.metadata import guess_metadata
 from index.models import Document, Item
 from index.parse import parse_layout
-from index.readers import read_source
+from index.readers import PLAN_SUFFIXES, read_source
 
 CATALOG = "catalog.toml"
-PLAN_SUFFIXES = (".txt", ".md", ".docx", ".html", ".htm", ".pdf")
 
 
 @dataclass(frozen=True)
