@@ -54,6 +54,27 @@ class Query:
 
 
 @dataclass(frozen=True)
+class Context:
+    """What a chat message took from the messages before it (bot/dialogue.py).
+
+    kind: place (那湛江呢？), topic (那政务新媒体呢？), unit, item (它什么时候完成？), pick (第二个),
+    more (还有吗); with no hits, followup / more / pick say there was nothing to follow up on.
+    """
+
+    kind: str
+    place: str = ""
+    topic: str = ""
+    unit: str = ""
+    item: str = ""  # "doc number" of the item followed up on
+
+    @property
+    def parts(self) -> tuple[str, ...]:
+        """What the message was understood as, for people: ('湛江', '规章集中公开')."""
+        unit = self.unit if self.unit not in self.topic else ""
+        return tuple(p for p in (self.place, unit, self.topic) if p)
+
+
+@dataclass(frozen=True)
 class Task:
     """One task as one or more plans write it: near-identical items, one hit per plan, best first."""
 
@@ -95,6 +116,7 @@ class Answer:
     elsewhere: tuple[Task, ...] = ()
     listing: tuple[RegionGroup, ...] = ()
     suggestions: tuple[str, ...] = ()
+    context: Context | None = None  # set by a Dialogue when the message followed up on others
 
     @property
     def hits(self) -> tuple[Hit, ...]:

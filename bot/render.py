@@ -59,6 +59,16 @@ def answer_json(answer: Answer, documents: dict[str, Document]) -> dict:
     }
 
 
+def context_json(answer: Answer) -> dict | None:
+    """What a chat message carried over from the ones before, as `chat --json` prints it."""
+    context = answer.context
+    if context is None:
+        return None
+    fields = {"kind": context.kind, "place": context.place, "topic": context.topic, "unit": context.unit,
+              "item": context.item}
+    return {**{k: v for k, v in fields.items() if v}, "text": context_line(answer) or follow_up_hint(answer)}
+
+
 def _hit_json(hit: Hit, document: Document) -> dict:
     """One answer entry."""
     item = hit.item
@@ -71,10 +81,38 @@ def _hit_json(hit: Hit, document: Document) -> dict:
 
 
 NOT_COVERED = "没有找到相关内容：已收录的政务公开工作要点分工方案里没有涉及这个问题。"
+FOLLOW_UP_HINTS = {  # a follow-up that had nothing to follow (Context.kind)
+    "followup": "这句话像是接着上一问的追问，但前面还没有可以接着的问题。请先完整地问一句，例如“谁负责规章集中公开？”",
+    "more": "没有更多相关条目了。可以换个说法，或者问别的地区（如“那湛江呢？”）。",
+    "pick": "上一个回答里没有这么多条。",
+}
+
+
+def context_line(answer: Answer) -> str:
+    """What a follow-up was understood as ('按上一问理解为：湛江 · 规章集中公开'), or ''."""
+    context = answer.context
+    if context is None or not answer.hits or not context.parts:
+        return ""
+    return f"按上一问理解为：{' · '.join(context.parts)}"
+
+
+def follow_up_hint(answer: Answer) -> str:
+    """The short hint for a follow-up with nothing to follow, or ''."""
+    if answer.context is None or answer.hits:
+        return ""
+    return FOLLOW_UP_HINTS.get(answer.context.kind, "")
 
 
 def render_answer(answer: Answer, documents: dict[str, Document]) -> str:
+    """The 一号答 as plain text, after what a follow-up was understood as."""
+    body = _render_body(answer, documents)
+    return "\n".join(filter(None, [context_line(answer), body]))
+
+
+def _render_body(answer: Answer, documents: dict[str, Document]) -> str:
     """The 一号答 as plain text: best item whole, then one line per other item (or the listing)."""
+    if follow_up_hint(answer):
+        return follow_up_hint(answer)
     if answer.no_answer:
         hints = "\n".join(f"· {q}" for q in answer.suggestions)
         return f"{NOT_COVERED}\n可以这样问：\n{hints}"
@@ -112,6 +150,8 @@ def listing_header(answer: Answer) -> str:
     if answer.query.intent == "unit":
         regions = f"（{len(answer.listing)} 个地区）" if len(answer.listing) > 1 else ""
         return f"{answer.query.unit} 负责以下 {len(answer.hits)} 项{regions}："
+    if answer.query.intent == "more":
+        return f"更多相关条目，共 {len(answer.hits)} 项："
     return f"第{answer.query.number}项，共 {len(answer.hits)} 份方案："
 
 
