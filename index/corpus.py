@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+from index.corrections import apply_corrections
 from index.errors import CatalogError, DuplicateDocument, InputError
 from index.metadata import guess_metadata
 from index.models import Document, Item
@@ -24,6 +25,7 @@ class Parsed:
     items: list[Item]
     layout: str = ""
     guessed: tuple[str, ...] = ()  # metadata fields taken from the text, not the catalog
+    stale: tuple[str, ...] = ()  # item numbers staff corrections name that the plan does not have
 
     @property
     def without_unit(self) -> list[str]:
@@ -33,7 +35,9 @@ class Parsed:
     def summary(self) -> Summary:
         """What the ingestion report says about this plan, without its items."""
         deadlines = sum(1 for i in self.items if i.deadline)
-        return Summary(self.document, self.layout, self.guessed, len(self.items), tuple(self.without_unit), deadlines)
+        corrected = tuple(i.number for i in self.items if i.corrected)
+        return Summary(self.document, self.layout, self.guessed, len(self.items), tuple(self.without_unit), deadlines,
+                       corrected, self.stale)
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,8 @@ class Summary:
     items: int
     without_unit: tuple[str, ...]
     deadlines: int
+    corrected: tuple[str, ...] = ()  # items whose units or deadline staff corrected
+    stale: tuple[str, ...] = ()  # corrections naming items the plan does not have
 
 
 @dataclass
@@ -103,7 +109,10 @@ def document_for(path: Path, given: dict, text: str) -> tuple[Document, tuple[st
 
 
 def read_plan(path: Path, given: dict, taken: dict[str, Path] | None = None) -> Parsed:
-    """Read and parse one plan file; given: catalog entry and overrides. Raises InputError."""
+    """Read and parse one plan file; given: catalog entry and overrides. Raises InputError.
+
+    given["corrections"] (a Corrections, from build_index) is applied to the items read.
+    """
     try:
         source = read_source(path)
         document, guessed = document_for(path, given, source.text)
@@ -112,7 +121,8 @@ def read_plan(path: Path, given: dict, taken: dict[str, Path] | None = None) -> 
         layout, items = parse_layout(source.text, source.tables, document.id, str(path))
     except OSError as exc:
         raise InputError(exc.strerror or str(exc), path) from None
-    return Parsed(document, items, f"{source.layout}: {layout}", guessed)
+    items, stale = apply_corrections(items, given["corrections"].of(document.id)) if given.get("corrections") else (items, ())
+    return Parsed(document, items, f"{source.layout}: {layout}", guessed, stale)
 
 
 def given_metadata(paths: Iterable[Path], overrides: dict | None = None) -> list[tuple[Path, dict]]:

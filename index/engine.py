@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+from index.corrections import Corrections
 from index.corpus import BuildResult, Summary, given_metadata, read_plan
 from index.errors import DuplicateDocument, EmptyCorpus, InputError, StaleIndex
 from index.models import Document, Hit, Item
@@ -126,15 +127,18 @@ def build_index(
     everything: bool = True,
     progress: Callable[[str], None] | None = None,
     overrides: dict | None = None,
+    corrections: Corrections | None = None,
 ) -> BuildResult:
     """Parse plan files and store them, re-tokenizing the whole index in one transaction.
 
     With everything=True the index is rebuilt from these files alone; otherwise they are added,
     replacing documents with the same id and keeping the rest (no paths: just re-tokenize).
+    Staff corrections are applied to every plan read from its file.
     """
     say = progress or (lambda _: None)
     cores = os.cpu_count() or 1
-    result, jobs, names = _survey_all(given_metadata(paths, overrides), cores, say)
+    files = [(path, {**given, "corrections": corrections}) for path, given in given_metadata(paths, overrides)]
+    result, jobs, names = _survey_all(files, cores, say)
     if not everything:  # kept plans are read back by their own connection, which sees the
         # committed index while this one rewrites it in its still-open transaction
         kept = [d.id for d in store.documents() if d.id not in {s.document.id for s in result.summaries}]

@@ -63,6 +63,7 @@ class Item:
     deadline: str | None = None
     line: int = 0  # 1-based source line where the item starts
     position: int = 0  # order within the document, from 1
+    corrected: bool = False  # units or deadline set by a person (corpus/corrections.toml), not as read
 
 
 @dataclass(frozen=True)
