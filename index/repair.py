@@ -39,6 +39,8 @@ def rebuild_index(
         fresh = Store(fresh_path, timeout)
         result = build_index(fresh, [corpus], everything=True, progress=progress)
         if result.summaries:
+            if progress:
+                progress(f"swapping the new index into {path}")
             _swap_in(fresh, path, timeout)
         else:
             fresh.close()
@@ -69,7 +71,7 @@ def _replace_damaged(fresh: Path, path: Path) -> None:
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
     aside = path.with_name(f"{path.name}.damaged-{stamp}")
     for old, kept in ((path, aside), (_wal_files(path)[0], _wal_files(aside)[0])):
-        if old.exists():
+        if old.exists() and old.stat().st_size:
             shutil.copy2(old, kept)
     # A WAL left beside the new file would be replayed into it.
     for wal in _wal_files(path):

@@ -469,7 +469,8 @@ def _quick_check(path: Path) -> str | None:
 
 
 def _damaged(path: Path, problem: str) -> str:
-    """The message for a damaged index file."""
+    """The message for a damaged index file, on one line."""
+    problem = "; ".join(filter(None, (p.strip() for p in problem.replace("*** in database main ***", "").split("\n"))))
     return f"the index {path} is damaged ({problem}); rebuild it from the corpus with `policyqa ingest --rebuild`"
 
 
