@@ -239,13 +239,19 @@ def item_command(settings: Settings, doc: str, number: str, as_json: bool) -> No
     click.echo(render_item(found, document))
 
 
-def load_answerer(settings: Settings):
-    """The engine and answerer over the configured index (built on first use)."""
+def load_answerer(settings: Settings, check: bool = False):  # noqa: ANN201 - bot.answer is imported late
+    """The engine and answerer over the configured index (built on first use).
+
+    check: run SQLite's quick_check first, as a long-running front end does once at start.
+    """
     from bot.answer import Answerer
     from index.engine import Engine
 
     ensure_index(settings)
-    return Answerer(Engine.open(settings.db, settings.ranker))
+    engine = Engine.open(settings.db, settings.ranker)
+    if check:
+        engine.store.check()
+    return Answerer(engine)
 
 
 @cli.command("ask")
@@ -321,7 +327,7 @@ def chat_command(settings: Settings) -> None:
     """Ask questions in the terminal (the same answers as the bot)."""
     from bot.chat import run_chat
 
-    run_chat(load_answerer(settings), sys.stdin, sys.stdout)
+    run_chat(load_answerer(settings, check=True), sys.stdin, sys.stdout)
 
 
 @cli.command("bot")
@@ -347,7 +353,7 @@ def bot_command(settings: Settings) -> None:
         return Answerer(Engine.open(settings.db, settings.ranker))
 
     try:
-        run_bot(settings, load_answerer(settings), reload)
+        run_bot(settings, load_answerer(settings, check=True), reload)
     except (ValueError, InvalidToken) as exc:
         raise click.ClickException(str(exc).splitlines()[0]) from None
 

@@ -44,7 +44,7 @@ from bot.render import (
 from bot.settings import Settings
 from index.engine import remove_documents
 from index.errors import NoSuchDocument, PolicyQAError
-from index.store import Store
+from index.store import DatabaseError, Store, explain
 
 log = logging.getLogger("policyqa.bot")
 Context = ContextTypes.DEFAULT_TYPE
@@ -454,6 +454,8 @@ def _is_admin(update: Update, context: Context) -> bool:
 
 async def on_error(update: object, context: Context) -> None:
     """Log the exception and tell the user politely."""
+    if isinstance(context.error, DatabaseError):  # name the file and the way out, not just SQLite's words
+        log.error("%s", explain(context.bot_data["answerer"].engine.store.path, context.error))
     log.error("error while handling an update", exc_info=context.error)
     if isinstance(update, Update) and update.effective_message is not None:
         try:
