@@ -2,9 +2,11 @@
 
 A question is read for a place (restricting to that region's plan, or to a part of a prose
 plan such as the 国务院 要点), an item number (第31条), a unit with a list cue (市司法局负责哪些
-工作), and whether it asks when / what / who. The rest is searched with BM25; the best item
-comes first, then the same task in every other region that has it. A question whose best
-match covers too little of it is answered "not covered".
+工作), and whether it asks when / what / who. The rest is searched with BM25. The Answer carries
+its groups as fields — the best item, further items of the same plan, the same task elsewhere
+(near-identical items of other plans as one task with their regions), or a listing per plan —
+so every front end only renders them. A question whose best match covers too little of it is
+answered "not covered".
 """
 
 from __future__ import annotations
@@ -13,10 +15,11 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from bot.tasks import cluster, near_identical
 from index.engine import Engine
 from index.rank import Ranges
 from index.lexicon import table, words
-from index.models import Document, Hit, Item
+from index.models import LEAD, Document, Hit, Item
 from index.segment import normalize
 
 CLEAR_REGION = ("all", "全部", "不限")  # what /region takes to clear the chat's region
@@ -27,7 +30,9 @@ MAX_QUESTION = 500  # characters searched; a longer message is cut, not refused
 MIN_COVERAGE = 0.45  # share of the question's idf weight the best item must contain
 MIN_SCORE = 2.0  # BM25 score the best item must reach
 MIN_MARGIN = 1.2  # the best score over the mean of the best ten: below it nothing stands out
-MARGIN_OVER = 10  # how many of the best hits the margin is taken over
+MARGIN_OVER = 10  # how many of the best distinct tasks the margin is taken over
+SEARCH_DEPTH = 50  # hits read first; four times more while they hold too few distinct tasks
+MAX_DEPTH = 50 * 4**4  # 12,800 hits: ten tasks in each of about a thousand plans
 SAME_TASK = 0.55  # another region's best item joins the answer at this share of the top score
 SAME_DOC = 0.8  # further items of the same plan join at this share of the top score
 _OWN_PART = "\0part:"  # key prefix: the part of a plan issued by the plan's own region
@@ -51,12 +56,78 @@ class Query:
 
 
 @dataclass(frozen=True)
+class Context:
+    """What a chat message took from the messages before it (bot/dialogue.py).
+
+    kind: place (那湛江呢？), topic (那政务新媒体呢？), unit, item (它什么时候完成？), pick (第二个),
+    more (还有吗); with no hits, followup / more / pick say there was nothing to follow up on.
+    """
+
+    kind: str
+    place: str = ""
+    topic: str = ""
+    unit: str = ""
+    item: str = ""  # "doc number" of the item followed up on
+
+    @property
+    def parts(self) -> tuple[str, ...]:
+        """What the message was understood as, for people: ('湛江', '规章集中公开')."""
+        unit = self.unit if self.unit not in self.topic else ""
+        return tuple(p for p in (self.place, unit, self.topic) if p)
+
+
+@dataclass(frozen=True)
+class Task:
+    """One task as one or more plans write it: near-identical items, one hit per plan, best first."""
+
+    hits: tuple[Hit, ...]
+    regions: tuple[str, ...]  # each hit's region (its plan's title when the catalog names none)
+
+
+@dataclass(frozen=True)
+class Listed:
+    """One item of a listing, with the role the asked unit has in it."""
+
+    hit: Hit
+    lead: bool = False  # the unit asked about leads (牵头) this item
+    unit: str = ""  # the unit as this item writes it ('' for a listing by item number)
+
+
+@dataclass(frozen=True)
+class RegionGroup:
+    """One plan's items in a listing (a unit's items, or the items with a number)."""
+
+    region: str  # the plan's region (its title when the catalog names none)
+    doc: str
+    items: tuple[Listed, ...]
+
+
+@dataclass(frozen=True)
 class Answer:
-    """The one answer to a question: items best first, or no answer with suggestions."""
+    """The one answer to a question, in the groups every front end shows.
+
+    A search answer has its best item, further items of the same plan, and the same task
+    elsewhere (near-identical items of other plans grouped as one task, with their regions);
+    a unit or item-number question has a listing grouped by plan. Neither: no answer, with
+    suggestions of what can be asked.
+    """
 
     query: Query
-    hits: tuple[Hit, ...] = ()
+    best: Hit | None = None
+    same_plan: tuple[Hit, ...] = ()
+    elsewhere: tuple[Task, ...] = ()
+    listing: tuple[RegionGroup, ...] = ()
     suggestions: tuple[str, ...] = ()
+    context: Context | None = None  # set by a Dialogue when the message followed up on others
+
+    @property
+    def hits(self) -> tuple[Hit, ...]:
+        """Every item of the answer in the order shown: best, same plan, elsewhere (or the listing)."""
+        if self.listing:
+            return tuple(entry.hit for group in self.listing for entry in group.items)
+        if self.best is None:
+            return ()
+        return (self.best, *self.same_plan, *(hit for task in self.elsewhere for hit in task.hits))
 
     @property
     def no_answer(self) -> bool:
@@ -177,7 +248,8 @@ class Answerer:
             intent = "what"
         else:
             intent = "who"
-        tokens = tuple(self.engine.segmenter.tokens(rest))
+        segmenter = self.engine.segmenter
+        tokens = tuple(segmenter.search_tokens(without_filler(segmenter.words(rest))))
         return Query(question, intent, place, allowed, unit, number, tokens)
 
     def _find_place(self, text: str) -> tuple[str, Ranges | None, str]:
@@ -227,10 +299,10 @@ class Answerer:
         self.sync()
         known = self._find_unit(normalize(name))
         if not known:
-            return Answer(Query(name, "unit", region), (), self.similar_units(name))
+            return Answer(Query(name, "unit", region), suggestions=self.similar_units(name))
         allowed = self.places.get(normalize(region)) if region else None
         query = Query(name, "unit", region, allowed, known)
-        return Answer(query, tuple(self._by_unit(query)), ())
+        return Answer(query, listing=self._by_unit(query))
 
     def similar_units(self, name: str) -> tuple[str, ...]:
         """Unit names sharing characters with name, most alike first (for 'did you mean')."""
@@ -255,46 +327,78 @@ class Answerer:
         self.sync()
         query = self.understand(question, region, scope)
         if query.intent == "item":
-            hits = self._by_number(query)
+            answer = Answer(query, listing=self._by_number(query))
         elif query.intent == "unit":
-            hits = self._by_unit(query)
+            answer = Answer(query, listing=self._by_unit(query))
         else:
-            hits = self._by_search(query)
-        return Answer(query, tuple(hits), () if hits else self.suggestions(query))
+            answer = self._by_search(query)
+        return answer if answer.hits else Answer(query, suggestions=self.suggestions(query))
 
-    def _by_number(self, query: Query) -> list[Hit]:
+    def _by_number(self, query: Query) -> tuple[RegionGroup, ...]:
         """The item with that number, in the place named (or in every plan that has it)."""
-        return [Hit(item, 1.0, ()) for item in self.engine.numbered(query.number, query.allowed)]
+        hits = [Hit(item, 1.0, ()) for item in self.engine.numbered(query.number, query.allowed)]
+        return self._per_plan([Listed(hit) for hit in hits])
 
-    def _by_unit(self, query: Query) -> list[Hit]:
-        """Every item naming the unit, in the place named (collective names do not count)."""
-        return [Hit(item, 1.0, (query.unit,)) for item in self.engine.of_unit(query.unit, query.allowed)]
+    def _by_unit(self, query: Query) -> tuple[RegionGroup, ...]:
+        """Every item naming the unit, in the place named, lead roles first (collective names do not count)."""
+        entries = []
+        for item in self.engine.of_unit(query.unit, query.allowed):
+            written = next((u for u in item.units.members if query.unit in (u.name, u.normalized)), None)
+            lead = written is not None and written.role == LEAD
+            entries.append(Listed(Hit(item, 1.0, (query.unit,)), lead, written.name if written else query.unit))
+        return self._per_plan(sorted(entries, key=lambda e: not e.lead))
 
-    def _by_search(self, query: Query) -> list[Hit]:
-        """BM25 hits: the best, then the same task elsewhere, then close ones in the same plan."""
+    def _per_plan(self, entries: list[Listed]) -> tuple[RegionGroup, ...]:
+        """Listed items grouped by plan, plans in index order, items in the order given."""
+        groups: dict[str, list[Listed]] = {}
+        for entry in entries:
+            groups.setdefault(entry.hit.item.doc, []).append(entry)
+        order = list(self.engine.documents)
+        return tuple(RegionGroup(self.region_of(doc), doc, tuple(found))
+                     for doc, found in sorted(groups.items(), key=lambda g: order.index(g[0])))
+
+    def region_of(self, doc: str) -> str:
+        """The region a plan is for (its title when the catalog names none)."""
+        document = self.engine.documents[doc]
+        return document.region or document.title
+
+    def _by_search(self, query: Query) -> Answer:
+        """BM25 hits: the best, close ones in the same plan, then the same task elsewhere."""
         tokens = list(query.tokens)
         hits: list[Hit] = []
         own = self.own_parts.get(query.allowed) if query.allowed else None
         if own:  # a plan that forwards others' 要点: its own paragraphs first
-            hits = self.engine.search(tokens, k=50, scope=own)
+            hits, tasks = self._ranked(tokens, own)
         if not hits or not self._covered(tokens, hits[0]):
-            hits = self.engine.search(tokens, k=50, scope=query.allowed)
-        if not hits or not self._covered(tokens, hits[0]) or _margin(hits) < MIN_MARGIN:
-            return []
+            hits, tasks = self._ranked(tokens, query.allowed)
+        if not hits or not self._covered(tokens, hits[0]) or _margin(tasks) < MIN_MARGIN:
+            return Answer(query)
         top = hits[0]
-        chosen = [top]
+        same_plan = tuple(h for h in hits[1:] if h.item.doc == top.item.doc and h.score >= SAME_DOC * top.score)
         best_per_doc: dict[str, Hit] = {}
         for hit in hits[1:]:
-            best_per_doc.setdefault(hit.item.doc, hit)
-        for doc, hit in best_per_doc.items():
-            if doc != top.item.doc and hit.score >= SAME_TASK * top.score and self._covered(tokens, hit):
-                chosen.append(hit)
-        chosen.sort(key=lambda h: -h.score)
-        chosen = [top] + [h for h in chosen if h is not top]
-        for hit in hits[1:]:
-            if hit not in chosen and hit.item.doc in {h.item.doc for h in chosen} and hit.score >= SAME_DOC * top.score:
-                chosen.append(hit)
-        return chosen
+            if hit.item.doc != top.item.doc:
+                best_per_doc.setdefault(hit.item.doc, hit)
+        others = [h for h in best_per_doc.values() if near_identical(h, top)
+                  or (h.score >= SAME_TASK * top.score and self._covered(tokens, h))]
+        return Answer(query, top, same_plan, self._tasks(others))
+
+    def _ranked(self, tokens: list[str], scope: Ranges | None) -> tuple[list[Hit], list[list[Hit]]]:
+        """Hits deep enough to hold more than MARGIN_OVER distinct tasks (or all there are), and those tasks.
+
+        The same task repeats once per plan, so the depth needed grows with the number of plans.
+        """
+        k = SEARCH_DEPTH
+        while True:
+            hits = self.engine.search(tokens, k=k, scope=scope)
+            tasks = cluster(hits)
+            if len(hits) < k or len(tasks) > MARGIN_OVER or k >= MAX_DEPTH:
+                return hits, tasks
+            k *= 4
+
+    def _tasks(self, hits: list[Hit]) -> tuple[Task, ...]:
+        """Hits of other plans grouped into tasks, each with its regions."""
+        return tuple(Task(tuple(group), tuple(self.region_of(h.item.doc) for h in group)) for group in cluster(hits))
 
     def _covered(self, tokens: list[str], hit: Hit) -> bool:
         """True when the hit matches enough of the question to be an answer."""
@@ -309,15 +413,30 @@ class Answerer:
         return self.engine.documents[item.doc]
 
 
-def _margin(hits: list[Hit]) -> float:
-    """How far the best hit stands above the best MARGIN_OVER (missing ones count as 0).
+def _margin(tasks: list[list[Hit]]) -> float:
+    """How far the best task stands above the best MARGIN_OVER distinct tasks (missing ones count as 0).
 
-    The same task in every region scores alike by design, so a good answer's margin is modest
-    (~1.4 or more on the dev questions); a vague or foreign question matches many items about
-    equally through one common word, and its margin stays near 1.
+    Each task counts once however many plans repeat it, so the margin does not shrink as plans
+    are added; a vague or foreign question matches many different tasks about equally through
+    one common word, and its margin stays near 1.
     """
-    scores = [h.score for h in hits[:MARGIN_OVER]]
-    return hits[0].score * MARGIN_OVER / sum(scores)
+    scores = [task[0].score for task in tasks[:MARGIN_OVER]]
+    return scores[0] * MARGIN_OVER / sum(scores)
+
+
+FILLER_RUN = 4  # most words one filler phrase spans when cut (我想 / 问 / 一下)
+
+
+def without_filler(cut: list[str]) -> list[str]:
+    """The cut question without politeness and filler (index/data/query_filler.txt), whole words only."""
+    filler = set(words("query_filler.txt"))
+    out, at = [], 0
+    while at < len(cut):
+        span = next((n for n in range(min(FILLER_RUN, len(cut) - at), 0, -1) if "".join(cut[at : at + n]) in filler), 0)
+        if not span:
+            out.append(cut[at])
+        at += span or 1
+    return out
 
 
 def _within(inner: list[tuple[int, int]], outer: list[tuple[int, int]]) -> bool:
