@@ -10,8 +10,6 @@ from pathlib import Path
 from index.errors import CatalogError, DuplicateDocument, InputError
 from index.metadata import guess_metadata
 from index.models import Document, Item
-from index.parse import parse_layout
-from index.readers import read_source
 
 CATALOG = "catalog.toml"
 PLAN_SUFFIXES = (".txt", ".md", ".docx", ".html", ".htm", ".pdf")
@@ -105,6 +103,9 @@ def document_for(path: Path, given: dict, text: str) -> tuple[Document, tuple[st
 
 def read_plan(path: Path, given: dict, taken: dict[str, Path] | None = None) -> Parsed:
     """Read and parse one plan file; given: catalog entry and overrides. Raises InputError."""
+    from index.parse import parse_layout  # here, not above: a query process never loads the parsers
+    from index.readers import read_source
+
     try:
         source = read_source(path)
         document, guessed = document_for(path, given, source.text)
