@@ -12,7 +12,6 @@ from index.metadata import guess_metadata
 from index.models import Document, Item
 
 CATALOG = "catalog.toml"
-PLAN_SUFFIXES = (".txt", ".md", ".docx", ".html", ".htm", ".pdf")
 
 
 @dataclass(frozen=True)
@@ -80,6 +79,8 @@ def load_catalog(folder: Path) -> dict[str, dict]:
 
 def plan_files(paths: Iterable[Path]) -> list[Path]:
     """The plan files named, folders expanded to the plans they hold (sorted)."""
+    from index.readers import PLAN_SUFFIXES  # the readers load only to ingest, as in read_plan
+
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
