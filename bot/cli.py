@@ -190,6 +190,9 @@ def item_json(item: Item) -> dict[str, Any]:
         "lead_units": list(item.units.lead),
         "other_units": list(item.units.others),
         "deadline": item.deadline,
+        "due": item.due[0] if item.due else None,
+        "due_dates": list(item.due),
+        "ongoing": item.ongoing,
     }
 
 
@@ -255,6 +258,7 @@ def load_answerer(settings: Settings):
 @db_option
 def ask_command(settings: Settings, question: str, as_json: bool, doc: str | None, region: str | None) -> None:
     """Answer one question; QUESTION '-' reads one question per line from standard input."""
+    from bot.dialogue import Dialogue
     from bot.render import answer_json, render_answer
 
     answerer = load_answerer(settings)
@@ -266,11 +270,41 @@ def ask_command(settings: Settings, question: str, as_json: bool, doc: str | Non
     for text in questions:
         if question == "-" and not text:
             continue
-        answer = answerer.ask(text, scope=scope)
+        answer = Dialogue(answerer, scope=scope).reply(text)  # each question on its own
         if as_json:
             click.echo(json.dumps(answer_json(answer, answerer.engine.documents), ensure_ascii=False))
         else:
             click.echo(render_answer(answer, answerer.engine.documents))
+
+
+@cli.command("due")
+@click.option("--before", type=click.DateTime(["%Y-%m-%d"]), help="only items due on or before this date (YYYY-MM-DD)")
+@click.option("--unit", help="only this unit's items (a name or alias)")
+@click.option("--region", help="only this region's plans")
+@click.option("--json", "as_json", is_flag=True, help="print JSON")
+@db_option
+def due_command(settings: Settings, before: Any, unit: str | None, region: str | None, as_json: bool) -> None:
+    """List the items with a due date, the earliest first: date, item, units, the deadline as written."""
+    answerer = load_answerer(settings)
+    try:
+        scope = answerer.scope(region) if region else None
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    if unit:
+        listed = answerer.unit(unit, region or "")
+        if listed.no_answer and listed.suggestions:
+            raise click.ClickException(f"no unit {unit!r} (did you mean: {'、'.join(listed.suggestions)})")
+        items = [hit.item for hit in listed.hits if hit.item.due]
+    else:
+        items = answerer.engine.due_items(scope[1] if scope else None)
+    last = before.date().isoformat() if before else "9999-12-31"
+    due = sorted(((d, item) for item in items for d in item.due[:1] if d <= last), key=lambda pair: pair[0])
+    if as_json:
+        click.echo(json.dumps([item_json(item) for _, item in due], ensure_ascii=False, indent=1))
+        return
+    for day, item in due:
+        units = "、".join([*(f"{n}（牵头）" for n in item.units.lead), *item.units.others]) or "（未写明）"
+        click.echo(f"{day}  {item.doc} {item.number}  {units}  时限：{item.deadline or '（见原文）'}")
 
 
 @cli.command("eval")
