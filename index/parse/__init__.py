@@ -2,20 +2,25 @@
 
 Every table layout (index/parse/layouts.py) turns the source into Grids of cells for the one rows
 back-end (index/parse/rows.py); the PDF text flow (table.py) and prose (prose.py) read text with
-grammars of their own. Each layout whose shape is there reads the plan; the reading with the most
-items that name a unit wins (then the most items; then the earlier layout). Prose is tried only
-when no table reading names a unit, so a plan that repeats its table as a numbered list above it
-is read from the table. `layout=NAME` forces one.
+grammars of their own. The layouts come in tiers: tables whose cells are delimited (by the file's
+format, pipes, tabs or labels), then tables delimited by whitespace alone (blank lines between cells,
+or the text flow whose cells wrap over lines, which a PDF copy also spaces with blank lines), then
+prose. Within a tier every layout whose shape is there reads the plan and the reading with the
+most items naming a unit wins (then the most items, then the earlier layout); the next tier is tried
+only when no reading of this one names a unit. So a plan that repeats its table as a numbered list
+above it is read from the table. `layout=NAME` forces one.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import replace
 
 from index.errors import EmptyDocument, UnknownLayout
 from index.models import Item
 from index.parse import layouts
+from index.parse.columns import is_header
 from index.parse.prose import parse_prose
 from index.parse.rows import Grid, grid_items
 from index.parse.table import has_table, parse_table
@@ -54,8 +59,13 @@ def _prose(text: str, _tables: Tables, doc_id: str) -> list[Item]:
         return []
 
 
+TIERS: tuple[tuple[str, ...], ...] = (
+    ("table rows", "pipe rows", "cell per line", "tab rows", "key/value blocks"),
+    ("blank-line cells", "text flow"),
+    ("prose",),
+)
 LAYOUTS: dict[str, Reader] = {
-    "tables": _tables,
+    "table rows": _tables,
     "pipe rows": _grids(layouts.pipe_rows),
     "cell per line": _grids(layouts.cell_lines),
     "blank-line cells": _grids(layouts.blank_line_cells),
@@ -64,7 +74,6 @@ LAYOUTS: dict[str, Reader] = {
     "text flow": _text_flow,
     "prose": _prose,
 }
-PROSE = "prose"
 
 
 def parse_plan(text: str, doc_id: str, path: str | None = None) -> list[Item]:
@@ -78,17 +87,17 @@ def parse_layout(
     """(layout name, items) of a plan: the best reading among the layouts, or the one forced."""
     if not text.strip() and not tables:
         raise EmptyDocument("the file is empty", path)
-    if layout is not None:
-        if layout not in LAYOUTS:
-            raise UnknownLayout(f"no layout {layout!r} (known: {', '.join(LAYOUTS)})", path)
-        readings = {layout: _read(LAYOUTS[layout], text, tables, doc_id)}
-    else:
-        readings = {name: _read(read, text, tables, doc_id) for name, read in LAYOUTS.items() if name != PROSE}
-        if not any(_with_unit(items) for items in readings.values()):
-            readings[PROSE] = _prose(text, tables, doc_id)
+    if layout is not None and layout not in LAYOUTS:
+        raise UnknownLayout(f"no layout {layout!r} (known: {', '.join(LAYOUTS)})", path)
+    readings: dict[str, list[Item]] = {}
+    for tier in ((layout,),) if layout else TIERS:
+        readings |= {name: _read(LAYOUTS[name], text, tables, doc_id) for name in tier}
+        if any(map(_with_unit, readings.values())):
+            break
     name = max(readings, key=lambda n: (_with_unit(readings[n]), len(readings[n])))
     if not readings[name]:
-        raise UnknownLayout(_nothing_found(text), path)
+        message, line = _nothing_found(text)
+        raise UnknownLayout(message, path, line)
     return name, readings[name]
 
 
@@ -105,8 +114,12 @@ def _with_unit(items: list[Item]) -> int:
     return sum(1 for item in items if item.units.members)
 
 
-def _nothing_found(text: str) -> str:
-    """What was looked for, and the first lines seen."""
-    seen = " / ".join(line.strip()[:30] for line in layouts.lines(text) if line.strip())[:120]
-    return (f"no items found: looked for a table ({', '.join(n for n in LAYOUTS if n != PROSE)}) "
-            f"and numbered paragraphs (一、/（一）/1.); the file begins: {seen}")
+def _nothing_found(text: str) -> tuple[str, int | None]:
+    """What was looked for and the first lines seen, or the header that has no items under it."""
+    all_lines = layouts.lines(text)
+    header = next((n for n, line in enumerate(all_lines, 1) if is_header(re.split(r"[\s|｜]+", line.strip()))), None)
+    if header is not None:
+        return "a table header but no items under it", header
+    seen = " / ".join(line.strip()[:30] for line in all_lines if line.strip())[:120]
+    return (f"no items found: looked for a table ({', '.join(n for n in LAYOUTS if n != 'prose')}) "
+            f"and numbered paragraphs (一、/（一）/1.); the file begins: {seen}"), None

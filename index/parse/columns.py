@@ -20,7 +20,8 @@ from index.text import simplified
 SEQ, TASK, TEXT, UNIT, LEAD, OTHER, DEADLINE, NOTE = (
     "seq", "task", "text", "unit", "lead_unit", "other_unit", "deadline", "note")
 UNIT_ROLES = (UNIT, LEAD, OTHER)
-MAX_HEADER = 14  # characters of a header name, asides removed
+MAX_HEADER = 14  # characters of a listed header name, asides removed
+MAX_GUESSED = 8  # characters of a header name read by the words it contains
 DECISIVE = 0.6  # share of a column's cells of one kind that overrules its header
 _ASIDE = re.compile(r"[（(][^（()）]*[）)]")
 _BY_KIND = {Kind.SEQ: SEQ, Kind.UNIT: UNIT, Kind.DEADLINE: DEADLINE, Kind.TEXT: TEXT,
@@ -51,6 +52,8 @@ def header_role(name: str) -> str:
         return ""
     if role := column_role(flat):
         return role
+    if len(flat) > MAX_GUESSED:
+        return ""
     plain = simplified(flat)
     return next((role for role, words in _header_words() if any(w in plain for w in words)), "")
 

@@ -75,14 +75,14 @@ def kind(text: str) -> Kind:
         return Kind.UNIT
     if found and not _sentences(rest) and (is_chapter_level(found) and len(rest) <= MAX_HEADING or _title(rest)):
         return Kind.HEADING
-    if len(flat) <= MAX_SHORT and not _sentences(flat):
-        return Kind.SHORT
+    if len(flat) <= MAX_SHORT and not _sentences(flat) and not flat.endswith(("。", "；", ";")):
+        return Kind.SHORT  # a phrase; an unnumbered one ending a sentence is a short requirement
     return Kind.TEXT
 
 
 def _title(text: str) -> bool:
     """True when a numbered text reads as an item's title: short, no clause breaks."""
-    return len(text) <= MAX_TITLE and not any(mark in text for mark in ",，：:")
+    return len(text) <= MAX_TITLE and not any(mark in text for mark in ",，：:") and not text.endswith(("。", "；", ";"))
 
 
 def _sentences(text: str) -> bool:

@@ -19,6 +19,7 @@ from index.text import clean_line, squash
 _PIPE = re.compile(r"[|｜]")
 _TABS = re.compile(r"\t+")
 _WIDE = re.compile(r"\t+| {2,}")
+_RULE = re.compile(r"[-:=\s]*[-=][-:=\s]*")
 _LABELLED = re.compile(r"^\s*([^：:，,。；;]{2,14})[：:]\s*(.*)$")
 MIN_ROWS = 2  # body rows a headerless row table needs
 MIN_STREAM = 3  # cells after the header a cell stream needs
@@ -57,6 +58,8 @@ def _delimited_rows(text: str, delimiter: re.Pattern[str], need_header: bool = F
     rows: list[tuple[int, list[str] | None]] = []
     for number, line in enumerate(lines(text), 1):
         cells = _split_row(line, delimiter) if delimiter.search(line.strip()) else []
+        if cells and all(_RULE.fullmatch(c) for c in cells if c.strip()):
+            continue  # a markdown rule under the header: |---|:---:|
         enough = sum(1 for c in cells if c) >= 2 or (cells and delimiter is _PIPE)
         rows.append((number, cells if enough else (None if not line.strip() else [])))
     grids = []

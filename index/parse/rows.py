@@ -30,7 +30,7 @@ from index.units import units_from_cells
 
 _ROLE_OF = {"lead_unit": LEAD, "other_unit": OTHER}
 _PARTS = re.compile(
-    rf"(?m)(?:^|(?<=[。；;]))\s*(?=(?:{numbering.ARABIC_ITEM}|{numbering.PAREN_ARABIC}"
+    rf"(?m)(?:^|(?<=[。；;]))\s*(?=(?:{numbering.ARABIC_ITEM}|{numbering.PAREN_ARABIC}|{numbering.PAREN_CHINESE}"
     rf"|[{numbering.CIRCLED}{numbering.BULLETS}]))"
 )
 UNNUMBERED = 99  # section level of a heading without a marker: the innermost
@@ -57,6 +57,7 @@ class _Placed:
     """A row with its cells put in columns; `full` when every column was printed (missing = empty)."""
 
     cells: dict[int, list[Cell]] = field(default_factory=dict)
+    empty: set[int] = field(default_factory=set)  # columns printed empty (not merged away)
     full: bool = False
     section: Cell | None = None  # a heading that fits no column: the row is a section row
 
@@ -120,7 +121,10 @@ def _read_stream(cells: list[Cell]) -> tuple[list[str], list[_Placed], list[str]
     hinted = [header_role(name) for name in header]
     if TEXT not in hinted and TASK in hinted:
         hinted[hinted.index(TASK)] = TEXT
-    placed = _cut(cells[count:], hinted)
+    body = cells[count:]
+    while body and not squash(body[0].text):  # the empty cells closing the header row
+        body = body[1:]
+    placed = _cut(body, hinted)
     width = len(hinted)
     kinds = [[kind(c.text) for p in placed for c in p.cells.get(j, [])] for j in range(width)]
     lengths = [_mean([len(squash(c.text)) for p in placed for c in p.cells.get(j, [])]) for j in range(width)]
@@ -130,7 +134,7 @@ def _read_stream(cells: list[Cell]) -> tuple[list[str], list[_Placed], list[str]
 def _header_run(cells: list[Cell]) -> int:
     """How many cells at the start of a stream are its header (the adapter starts it at the header)."""
     count = 0
-    while count < len(cells) and (header_role(cells[count].text) or not squash(cells[count].text)):
+    while count < len(cells) and header_role(cells[count].text):
         count += 1
     return count
 
@@ -164,7 +168,13 @@ def _place(row: list[Cell], roles: list[str], levels: dict[int, set[int]]) -> _P
     placed = _Placed()
     filled = [c for c in row if squash(c.text)]
     last = -1
-    for i, cell in enumerate(filled):
+    for cell in row:
+        if not squash(cell.text):
+            if last >= 0 and last + 1 < len(roles):  # an empty cell after a printed one holds its column
+                last += 1
+                placed.empty.add(last)
+            continue
+        i = filled.index(cell)
         following = kind(filled[i + 1].text) if i + 1 < len(filled) else Kind.EMPTY
         column = _column(cell, roles, last, levels, following)
         if column is None and len(filled) == 1 and kind(cell.text) in (Kind.HEADING, Kind.SHORT):
@@ -184,7 +194,15 @@ def _cut(cells: list[Cell], roles: list[str]) -> list[_Placed]:
     current = _Placed()
     last = -1
     filled = [c for c in cells if squash(c.text)]
-    for i, cell in enumerate(filled):
+    for cell in cells:
+        if not squash(cell.text):  # an empty cell holds the next column, or opens the next row
+            if last + 1 >= len(roles):
+                rows.append(current)
+                current, last = _Placed(), -1
+            last += 1
+            current.empty.add(last)
+            continue
+        i = filled.index(cell)
         cell_kind = kind(cell.text)
         following = kind(filled[i + 1].text) if i + 1 < len(filled) else Kind.EMPTY
         column = _column(cell, roles, last, {}, following)
@@ -289,7 +307,8 @@ def _spread_units(records: list[_Record], roles: list[str]) -> None:
             continue
         after = group[-1].units is not None and group[0].units is None  # printed on the group's last row
         for i, record in enumerate(group):
-            if record.units is not None or record.row.full:
+            printed = record.row.full or any(roles[j] in UNIT_ROLES for j in record.row.empty)
+            if record.units is not None or printed:
                 continue
             later = [k for k in have if k > i]
             earlier = [k for k in have if k < i]
@@ -356,8 +375,10 @@ def _split(text: str) -> list[str]:
     """A requirement cell cut before each numbered part, when it opens with one; else whole."""
     if not numbering.marker(squash(text)):
         return [text]
+    level = numbering.marker(squash(text)).level
     parts = [p for p in _PARTS.split(text) if p.strip()]
-    return parts if all(numbering.marker(squash(p)) for p in parts) else [text]
+    same = all((m := numbering.marker(squash(p))) and m.level == level for p in parts)
+    return parts if same else [text]
 
 
 def _chapter(record: _Record) -> str:
@@ -370,10 +391,8 @@ def _chapter(record: _Record) -> str:
 
 
 def _task(record: _Record, title: Cell | None) -> str:
-    """What the item falls under: its own heading (title), else the innermost heading, marker and 。 removed."""
+    """What the item falls under: its own heading (title), else the innermost heading; a chapter's 一、 and a final 。 removed."""
     chosen = title or next((c for c in reversed(record.headings)), None)
     if chosen is None:
         return ""
-    flat = join_wrapped(chosen.text.split("\n"))
-    found = numbering.marker(flat)
-    return (flat[found.end:] if found else flat).rstrip("。")
+    return numbering.SECTION.sub("", join_wrapped(chosen.text.split("\n"))).rstrip("。")
