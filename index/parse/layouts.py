@@ -17,7 +17,8 @@ from index.parse.rows import Cell, Grid
 from index.text import clean_line, squash
 
 _PIPE = re.compile(r"[|｜]")
-_TABS = re.compile(r"\t+")
+_SPACES = " \r\n\u3000\xa0"
+_TABS = re.compile(r"\t")  # each tab ends a cell: two tabs in a row hold an empty cell
 _WIDE = re.compile(r"\t+| {2,}")
 _RULE = re.compile(r"[-:=\s]*[-=][-:=\s]*")
 _LABELLED = re.compile(r"^\s*([^：:，,。；;]{2,14})[：:]\s*(.*)$")
@@ -47,7 +48,7 @@ def tab_rows(text: str) -> list[Grid]:
 
 def _split_row(line: str, delimiter: re.Pattern[str]) -> list[str]:
     """The cells of one line, an outer delimiter at either end dropped."""
-    inner = line.strip()
+    inner = line.strip(_SPACES)  # not tabs: trailing tabs hold empty cells
     if delimiter is _PIPE:
         inner = re.sub(r"^[|｜]|[|｜]$", "", inner)
     return [c.strip() for c in delimiter.split(inner)]
@@ -57,10 +58,10 @@ def _delimited_rows(text: str, delimiter: re.Pattern[str], need_header: bool = F
     """Runs of lines with two or more cells: from a header row, else runs of enough rows."""
     rows: list[tuple[int, list[str] | None]] = []
     for number, line in enumerate(lines(text), 1):
-        cells = _split_row(line, delimiter) if delimiter.search(line.strip()) else []
+        cells = _split_row(line, delimiter) if delimiter.search(line.strip(_SPACES)) else []
         if cells and all(_RULE.fullmatch(c) for c in cells if c.strip()):
             continue  # a markdown rule under the header: |---|:---:|
-        enough = sum(1 for c in cells if c) >= 2 or (cells and delimiter is _PIPE)
+        enough = len(cells) >= 2 or (cells and delimiter is _PIPE)
         rows.append((number, cells if enough else (None if not line.strip() else [])))
     grids = []
     for run in _runs(rows):

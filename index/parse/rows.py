@@ -159,6 +159,10 @@ def _column_levels(rows: list[list[Cell]], roles: list[str]) -> dict[int, set[in
 
 def _place(row: list[Cell], roles: list[str], levels: dict[int, set[int]]) -> _Placed:
     """A row of a known grid in its columns: by position when full, else by its cells' kinds."""
+    filled = [c for c in row if squash(c.text)]
+    if len(filled) == 1 and len(roles) > 2 and kind(filled[0].text) in (Kind.HEADING, Kind.SHORT) and (
+            numbering.is_chapter_level(numbering.marker(squash(filled[0].text))) or row[0] is filled[0]):
+        return _Placed(section=filled[0])  # one heading alone in its row: merged across the table
     if len(row) == len(roles):
         placed = _Placed(full=True)
         for j, cell in enumerate(row):
@@ -166,7 +170,6 @@ def _place(row: list[Cell], roles: list[str], levels: dict[int, set[int]]) -> _P
                 placed.add(j, cell)
         return placed
     placed = _Placed()
-    filled = [c for c in row if squash(c.text)]
     last = -1
     for cell in row:
         if not squash(cell.text):
