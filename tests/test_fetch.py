@@ -10,7 +10,7 @@ import json
 import re
 import threading
 import tomllib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -108,8 +108,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     server.shutdown()
     server.server_close()
 
-
-Fetch = Callable[..., object]
 
 
 def test_page_with_the_plan_as_a_table(site: str, tmp_path: Path) -> None:
