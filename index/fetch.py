@@ -62,13 +62,14 @@ class Link:
 
 @dataclass(frozen=True)
 class Page:
-    """A plan's web page as read: its metadata, main content (as HTML) and attachment links."""
+    """A plan's web page as read: its metadata, main content and attachment links."""
 
     title: str
     date: str
     number: str
-    content: str
+    content: str  # an HTML page of its own, or plain text when the content is preformatted text
     attachments: tuple[Link, ...]
+    suffix: str = ".html"  # what content is: ".html" or ".txt"
 
 
 @dataclass(frozen=True)
@@ -169,6 +170,9 @@ def read_page(page: str, url: str) -> Page:
     number = _labelled_number(text, rules["number"]["labels"])
     attachments = _attachments(root, url, rules["attachments"])
     content = _main_content(root, rules["chrome"])
+    preformatted = [pre for pre in content.iter("pre") if _text_size(pre) >= MAIN_SHARE * _text_size(content)]
+    if preformatted:  # text kept as written, blank lines and all: the text reader's, not HTML's
+        return Page(title, date, number, f"{title}\n\n{preformatted[0].text_content()}", attachments, ".txt")
     heading = f"<h1>{escape(title)}</h1>" if title else ""
     body = lxml.html.tostring(content, encoding="unicode")
     document = f'<html><head><meta charset="utf-8"><title>{escape(title)}</title></head><body>{heading}{body}</body></html>'
@@ -302,7 +306,7 @@ def fetch_plans(
         found: list[_Candidate] = []
         if first.suffix in _PAGE_SUFFIXES:
             page = read_page(decode_html(first.content, Path(url)), first.url)
-            own = _candidate(work / "page.html", page.content.encode("utf-8"), first.url, PAGE, page, result)
+            own = _candidate(work / f"page{page.suffix}", page.content.encode("utf-8"), first.url, PAGE, page, result)
             if own is None:
                 result.notes.append(f"{first.url}: no plan in the page itself (no table or numbered items)")
             found += [own] if own else []
