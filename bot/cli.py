@@ -17,7 +17,6 @@ import click
 
 from bot.settings import Settings
 from index.errors import PolicyQAError
-from index.models import Item
 
 pass_settings = click.make_pass_decorator(Settings)
 
@@ -140,26 +139,13 @@ def ingest_command(
         sys.exit(1)
 
 
-def item_json(item: Item) -> dict[str, Any]:
-    """An item as the JSON the staff views print."""
-    return {
-        "doc": item.doc,
-        "item": item.number,
-        "task": item.task,
-        "text": item.text,
-        "units": item.units.raw,
-        "lead_units": list(item.units.lead),
-        "other_units": list(item.units.others),
-        "deadline": item.deadline,
-    }
-
-
 @cli.command("items")
 @click.option("--doc", "doc", help="only this document id")
 @click.option("--json", "as_json", is_flag=True, help="print JSON")
 @db_option
 def items_command(settings: Settings, doc: str | None, as_json: bool) -> None:
     """List items: number, units (lead first) and deadline, one line each."""
+    from bot.render import item_json
     from index.store import Store
 
     ensure_index(settings)
@@ -184,7 +170,7 @@ def items_command(settings: Settings, doc: str | None, as_json: bool) -> None:
 @db_option
 def item_command(settings: Settings, doc: str, number: str, as_json: bool) -> None:
     """Show one item whole, with its source."""
-    from bot.render import render_item
+    from bot.render import item_json, render_item
     from index.store import Store
 
     ensure_index(settings)
@@ -298,3 +284,25 @@ def stats_command(settings: Settings) -> None:
     from index.store import Store
 
     click.echo(stats_text(Store(settings.db).stats()))
+
+
+@cli.command("web")
+@click.option("--host", help="address to listen on (default: POLICYQA_HOST, else 127.0.0.1)")
+@click.option("--port", type=click.IntRange(1, 65535), help="port (default: POLICYQA_PORT, else 8000)")
+@click.option("--hash-password", is_flag=True, help="ask for a staff password and print its setting line")
+@db_option
+def web_command(settings: Settings, host: str | None, port: int | None, hash_password: bool) -> None:
+    """Serve the web chat (/), the staff page (/admin) and the HTTP API (/api/…)."""
+    import logging
+
+    from bot.web import hash_password as password_hash, run_web
+
+    if hash_password:
+        password = click.prompt("staff password", hide_input=True, confirmation_prompt=True, err=True)
+        click.echo(f"POLICYQA_ADMIN_PASSWORD_HASH={password_hash(password)}")
+        return
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    answerer = load_answerer(settings)
+    host, port = host or settings.host, port or settings.port
+    click.echo(f"政策问答 web chat on http://{host}:{port}/ (staff: /admin, API: /openapi.json)", err=True)
+    run_web(settings, answerer, host, port)

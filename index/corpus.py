@@ -48,6 +48,11 @@ class Summary:
     without_unit: tuple[str, ...]
     deadlines: int
 
+    def report(self) -> dict:
+        """The report as stored with the index, for the staff page."""
+        return {"layout": self.layout, "items": self.items, "without_unit": list(self.without_unit),
+                "deadlines": self.deadlines, "guessed": list(self.guessed)}
+
 
 @dataclass
 class BuildResult:

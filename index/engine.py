@@ -135,11 +135,13 @@ def build_index(
     say = progress or (lambda _: None)
     cores = os.cpu_count() or 1
     result, jobs, names = _survey_all(given_metadata(paths, overrides), cores, say)
+    reports = {s.document.id: s.report() for s in result.summaries}
     if not everything:  # kept plans are read back by their own connection, which sees the
         # committed index while this one rewrites it in its still-open transaction
         kept = [d.id for d in store.documents() if d.id not in {s.document.id for s in result.summaries}]
         jobs = [("stored", store.path, doc) for doc in kept] + jobs
         names |= harvest(item for doc in kept for item, _ in store.items(doc))
+        reports = {doc: report for doc, report in store.reports().items() if doc in kept} | reports
     if not jobs:
         return result  # nothing good to store: keep the previous index answering
     size = sum(s.items for s in result.summaries) + (0 if everything else store.size())
@@ -160,7 +162,8 @@ def build_index(
 
     def meta() -> dict[str, str]:
         """What a query process needs, known once every plan is segmented."""
-        return {"vocabulary": vocabulary_text(frequencies, totals[0]), "fingerprint": fingerprint()}
+        return {"vocabulary": vocabulary_text(frequencies, totals[0]), "fingerprint": fingerprint(),
+                "reports": json.dumps(reports, ensure_ascii=False)}
 
     store.replace(plans(), lambda item: current[id(item)], meta, everything=True)
     return result
