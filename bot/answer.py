@@ -2,9 +2,11 @@
 
 A question is read for a place (restricting to that region's plan, or to a part of a prose
 plan such as the 国务院 要点), an item number (第31条), a unit with a list cue (市司法局负责哪些
-工作), and whether it asks when / what / who. The rest is searched with BM25; the best item
-comes first, then the same task in every other region that has it. A question whose best
-match covers too little of it is answered "not covered".
+工作), and whether it asks when / what / who. The rest is searched with BM25. The Answer carries
+its groups as fields — the best item, further items of the same plan, the same task elsewhere
+(near-identical items of other plans as one task with their regions), or a listing per plan —
+so every front end only renders them. A question whose best match covers too little of it is
+answered "not covered".
 """
 
 from __future__ import annotations
@@ -13,10 +15,11 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from bot.tasks import cluster, near_identical
 from index.engine import Engine
 from index.rank import Ranges
 from index.lexicon import table, words
-from index.models import Document, Hit, Item
+from index.models import LEAD, Document, Hit, Item
 from index.segment import normalize
 
 CLEAR_REGION = ("all", "全部", "不限")  # what /region takes to clear the chat's region
@@ -51,12 +54,78 @@ class Query:
 
 
 @dataclass(frozen=True)
+class Context:
+    """What a chat message took from the messages before it (bot/dialogue.py).
+
+    kind: place (那湛江呢？), topic (那政务新媒体呢？), unit, item (它什么时候完成？), pick (第二个),
+    more (还有吗); with no hits, followup / more / pick say there was nothing to follow up on.
+    """
+
+    kind: str
+    place: str = ""
+    topic: str = ""
+    unit: str = ""
+    item: str = ""  # "doc number" of the item followed up on
+
+    @property
+    def parts(self) -> tuple[str, ...]:
+        """What the message was understood as, for people: ('湛江', '规章集中公开')."""
+        unit = self.unit if self.unit not in self.topic else ""
+        return tuple(p for p in (self.place, unit, self.topic) if p)
+
+
+@dataclass(frozen=True)
+class Task:
+    """One task as one or more plans write it: near-identical items, one hit per plan, best first."""
+
+    hits: tuple[Hit, ...]
+    regions: tuple[str, ...]  # each hit's region (its plan's title when the catalog names none)
+
+
+@dataclass(frozen=True)
+class Listed:
+    """One item of a listing, with the role the asked unit has in it."""
+
+    hit: Hit
+    lead: bool = False  # the unit asked about leads (牵头) this item
+    unit: str = ""  # the unit as this item writes it ('' for a listing by item number)
+
+
+@dataclass(frozen=True)
+class RegionGroup:
+    """One plan's items in a listing (a unit's items, or the items with a number)."""
+
+    region: str  # the plan's region (its title when the catalog names none)
+    doc: str
+    items: tuple[Listed, ...]
+
+
+@dataclass(frozen=True)
 class Answer:
-    """The one answer to a question: items best first, or no answer with suggestions."""
+    """The one answer to a question, in the groups every front end shows.
+
+    A search answer has its best item, further items of the same plan, and the same task
+    elsewhere (near-identical items of other plans grouped as one task, with their regions);
+    a unit or item-number question has a listing grouped by plan. Neither: no answer, with
+    suggestions of what can be asked.
+    """
 
     query: Query
-    hits: tuple[Hit, ...] = ()
+    best: Hit | None = None
+    same_plan: tuple[Hit, ...] = ()
+    elsewhere: tuple[Task, ...] = ()
+    listing: tuple[RegionGroup, ...] = ()
     suggestions: tuple[str, ...] = ()
+    context: Context | None = None  # set by a Dialogue when the message followed up on others
+
+    @property
+    def hits(self) -> tuple[Hit, ...]:
+        """Every item of the answer in the order shown: best, same plan, elsewhere (or the listing)."""
+        if self.listing:
+            return tuple(entry.hit for group in self.listing for entry in group.items)
+        if self.best is None:
+            return ()
+        return (self.best, *self.same_plan, *(hit for task in self.elsewhere for hit in task.hits))
 
     @property
     def no_answer(self) -> bool:
@@ -227,10 +296,10 @@ class Answerer:
         self.sync()
         known = self._find_unit(normalize(name))
         if not known:
-            return Answer(Query(name, "unit", region), (), self.similar_units(name))
+            return Answer(Query(name, "unit", region), suggestions=self.similar_units(name))
         allowed = self.places.get(normalize(region)) if region else None
         query = Query(name, "unit", region, allowed, known)
-        return Answer(query, tuple(self._by_unit(query)), ())
+        return Answer(query, listing=self._by_unit(query))
 
     def similar_units(self, name: str) -> tuple[str, ...]:
         """Unit names sharing characters with name, most alike first (for 'did you mean')."""
@@ -255,23 +324,43 @@ class Answerer:
         self.sync()
         query = self.understand(question, region, scope)
         if query.intent == "item":
-            hits = self._by_number(query)
+            answer = Answer(query, listing=self._by_number(query))
         elif query.intent == "unit":
-            hits = self._by_unit(query)
+            answer = Answer(query, listing=self._by_unit(query))
         else:
-            hits = self._by_search(query)
-        return Answer(query, tuple(hits), () if hits else self.suggestions(query))
+            answer = self._by_search(query)
+        return answer if answer.hits else Answer(query, suggestions=self.suggestions(query))
 
-    def _by_number(self, query: Query) -> list[Hit]:
+    def _by_number(self, query: Query) -> tuple[RegionGroup, ...]:
         """The item with that number, in the place named (or in every plan that has it)."""
-        return [Hit(item, 1.0, ()) for item in self.engine.numbered(query.number, query.allowed)]
+        hits = [Hit(item, 1.0, ()) for item in self.engine.numbered(query.number, query.allowed)]
+        return self._per_plan([Listed(hit) for hit in hits])
 
-    def _by_unit(self, query: Query) -> list[Hit]:
-        """Every item naming the unit, in the place named (collective names do not count)."""
-        return [Hit(item, 1.0, (query.unit,)) for item in self.engine.of_unit(query.unit, query.allowed)]
+    def _by_unit(self, query: Query) -> tuple[RegionGroup, ...]:
+        """Every item naming the unit, in the place named, lead roles first (collective names do not count)."""
+        entries = []
+        for item in self.engine.of_unit(query.unit, query.allowed):
+            written = next((u for u in item.units.members if query.unit in (u.name, u.normalized)), None)
+            lead = written is not None and written.role == LEAD
+            entries.append(Listed(Hit(item, 1.0, (query.unit,)), lead, written.name if written else query.unit))
+        return self._per_plan(sorted(entries, key=lambda e: not e.lead))
 
-    def _by_search(self, query: Query) -> list[Hit]:
-        """BM25 hits: the best, then the same task elsewhere, then close ones in the same plan."""
+    def _per_plan(self, entries: list[Listed]) -> tuple[RegionGroup, ...]:
+        """Listed items grouped by plan, plans in index order, items in the order given."""
+        groups: dict[str, list[Listed]] = {}
+        for entry in entries:
+            groups.setdefault(entry.hit.item.doc, []).append(entry)
+        order = list(self.engine.documents)
+        return tuple(RegionGroup(self.region_of(doc), doc, tuple(found))
+                     for doc, found in sorted(groups.items(), key=lambda g: order.index(g[0])))
+
+    def region_of(self, doc: str) -> str:
+        """The region a plan is for (its title when the catalog names none)."""
+        document = self.engine.documents[doc]
+        return document.region or document.title
+
+    def _by_search(self, query: Query) -> Answer:
+        """BM25 hits: the best, close ones in the same plan, then the same task elsewhere."""
         tokens = list(query.tokens)
         hits: list[Hit] = []
         own = self.own_parts.get(query.allowed) if query.allowed else None
@@ -280,21 +369,20 @@ class Answerer:
         if not hits or not self._covered(tokens, hits[0]):
             hits = self.engine.search(tokens, k=50, scope=query.allowed)
         if not hits or not self._covered(tokens, hits[0]) or _margin(hits) < MIN_MARGIN:
-            return []
+            return Answer(query)
         top = hits[0]
-        chosen = [top]
+        same_plan = tuple(h for h in hits[1:] if h.item.doc == top.item.doc and h.score >= SAME_DOC * top.score)
         best_per_doc: dict[str, Hit] = {}
         for hit in hits[1:]:
-            best_per_doc.setdefault(hit.item.doc, hit)
-        for doc, hit in best_per_doc.items():
-            if doc != top.item.doc and hit.score >= SAME_TASK * top.score and self._covered(tokens, hit):
-                chosen.append(hit)
-        chosen.sort(key=lambda h: -h.score)
-        chosen = [top] + [h for h in chosen if h is not top]
-        for hit in hits[1:]:
-            if hit not in chosen and hit.item.doc in {h.item.doc for h in chosen} and hit.score >= SAME_DOC * top.score:
-                chosen.append(hit)
-        return chosen
+            if hit.item.doc != top.item.doc:
+                best_per_doc.setdefault(hit.item.doc, hit)
+        others = [h for h in best_per_doc.values() if near_identical(h, top)
+                  or (h.score >= SAME_TASK * top.score and self._covered(tokens, h))]
+        return Answer(query, top, same_plan, self._tasks(others))
+
+    def _tasks(self, hits: list[Hit]) -> tuple[Task, ...]:
+        """Hits of other plans grouped into tasks, each with its regions."""
+        return tuple(Task(tuple(group), tuple(self.region_of(h.item.doc) for h in group)) for group in cluster(hits))
 
     def _covered(self, tokens: list[str], hit: Hit) -> bool:
         """True when the hit matches enough of the question to be an answer."""

@@ -240,12 +240,20 @@ def eval_command(settings: Settings, path: Path) -> None:
 
 
 @cli.command("chat")
+@click.option("--json", "as_json", is_flag=True, help="one JSON object per message (the ask --json fields and context)")
 @db_option
-def chat_command(settings: Settings) -> None:
-    """Ask questions in the terminal (the same answers as the bot)."""
-    from bot.chat import run_chat
+def chat_command(settings: Settings, as_json: bool) -> None:
+    """A dialogue in the terminal (the same answers as the bot), follow-ups included.
 
-    run_chat(load_answerer(settings), sys.stdin, sys.stdout)
+    With standard input from a pipe or a file, one message per line and one answer per message.
+    """
+    from bot.chat import TerminalInput, run_chat
+
+    answerer = load_answerer(settings)
+    if sys.stdin.isatty() and not as_json:
+        run_chat(answerer, TerminalInput("问> "), sys.stdout, prompt="")
+    else:
+        run_chat(answerer, sys.stdin, sys.stdout, prompt="", as_json=as_json, banner=False)
 
 
 @cli.command("bot")

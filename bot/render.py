@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 
-from bot.answer import Answer
+from bot.answer import Answer, Listed, RegionGroup, Task
 from index.models import Document, Hit, Item
 
 
@@ -54,14 +54,33 @@ def item_json(item: Item) -> dict:
 
 
 def answer_json(answer: Answer, documents: dict[str, Document]) -> dict:
-    """An answer as the JSON `policyqa ask --json` prints."""
+    """An answer as the JSON `policyqa ask --json` prints: every item, and the groups they form."""
+    entry = lambda hit: _hit_json(hit, documents[hit.item.doc])  # noqa: E731
     return {
         "query": answer.query.text,
         "intent": answer.query.intent,
         "filters": answer.filters,
         "no_answer": answer.no_answer,
-        "answers": [_hit_json(hit, documents[hit.item.doc]) for hit in answer.hits],
+        "answers": [entry(hit) for hit in answer.hits],
+        "best": entry(answer.best) if answer.best else None,
+        "same_plan": [entry(hit) for hit in answer.same_plan],
+        "elsewhere": [{"regions": list(t.regions), "items": [entry(h) for h in t.hits]} for t in answer.elsewhere],
+        "listing": [
+            {"region": g.region, "doc": g.doc,
+             "items": [entry(e.hit) | {"unit": e.unit, "lead": e.lead} for e in g.items]}
+            for g in answer.listing
+        ],
     }
+
+
+def context_json(answer: Answer) -> dict | None:
+    """What a chat message carried over from the ones before, as `chat --json` prints it."""
+    context = answer.context
+    if context is None:
+        return None
+    fields = {"kind": context.kind, "place": context.place, "topic": context.topic, "unit": context.unit,
+              "item": context.item}
+    return {**{k: v for k, v in fields.items() if v}, "text": context_line(answer) or follow_up_hint(answer)}
 
 
 def _hit_json(hit: Hit, document: Document) -> dict:
@@ -76,22 +95,59 @@ def _hit_json(hit: Hit, document: Document) -> dict:
 
 
 NOT_COVERED = "没有找到相关内容：已收录的政务公开工作要点分工方案里没有涉及这个问题。"
+FOLLOW_UP_HINTS = {  # a follow-up that had nothing to follow (Context.kind)
+    "followup": "这句话像是接着上一问的追问，但前面还没有可以接着的问题。请先完整地问一句，例如“谁负责规章集中公开？”",
+    "more": "没有更多相关条目了。可以换个说法，或者问别的地区（如“那湛江呢？”）。",
+    "pick": "上一个回答里没有这么多条。",
+}
+
+
+def context_line(answer: Answer) -> str:
+    """What a follow-up was understood as ('按上一问理解为：湛江 · 规章集中公开'), or ''."""
+    context = answer.context
+    if context is None or not answer.hits or not context.parts:
+        return ""
+    return f"按上一问理解为：{' · '.join(context.parts)}"
+
+
+def follow_up_hint(answer: Answer) -> str:
+    """The short hint for a follow-up with nothing to follow, or ''."""
+    if answer.context is None or answer.hits:
+        return ""
+    return FOLLOW_UP_HINTS.get(answer.context.kind, "")
 
 
 def render_answer(answer: Answer, documents: dict[str, Document]) -> str:
-    """The 一号答 as plain text: best item whole, then one line per other item."""
+    """The 一号答 as plain text, after what a follow-up was understood as."""
+    body = _render_body(answer, documents)
+    return "\n".join(filter(None, [context_line(answer), body]))
+
+
+def _render_body(answer: Answer, documents: dict[str, Document]) -> str:
+    """The 一号答 as plain text: best item whole, then one line per other item (or the listing)."""
+    if follow_up_hint(answer):
+        return follow_up_hint(answer)
     if answer.no_answer:
         hints = "\n".join(f"· {q}" for q in answer.suggestions)
         return f"{NOT_COVERED}\n可以这样问：\n{hints}"
-    if answer.query.intent == "unit":
-        return _render_unit(answer, documents)
-    top, *rest = answer.hits
-    lines = [_best_block(answer.query.intent, top.item, documents[top.item.doc])]
-    if rest:
-        lines.append("其他地区 / 相关条目：")
-        lines.extend(f"· {item_label(h.item, documents[h.item.doc])}：{unit_line(h.item)}"
-                     + (f"；时限：{h.item.deadline}" if h.item.deadline else "") for h in rest)
+    if answer.listing:
+        return _render_listing(answer, documents)
+    assert answer.best is not None
+    lines = [_best_block(answer.query.intent, answer.best.item, documents[answer.best.item.doc])]
+    if answer.same_plan:
+        lines.append("同一方案的相关条目：")
+        lines.extend(f"· {_summary_line(h.item, documents[h.item.doc])}" for h in answer.same_plan)
+    if answer.elsewhere:
+        lines.append("其他地区的同一任务：")
+        lines.extend(f"· {region}：{_summary_line(h.item, documents[h.item.doc])}"
+                     for task in answer.elsewhere for region, h in zip(task.regions, task.hits))
     return "\n".join(lines)
+
+
+def _summary_line(item: Item, document: Document) -> str:
+    """One item in a line: where it comes from, its units and its deadline."""
+    deadline = f"；时限：{item.deadline}" if item.deadline else ""
+    return f"{item_label(item, document)}：{unit_line(item)}{deadline}"
 
 
 def _best_block(intent: str, item: Item, document: Document) -> str:
@@ -103,14 +159,36 @@ def _best_block(intent: str, item: Item, document: Document) -> str:
     return "\n".join([item_label(item, document), f"工作任务：{item.task}", *order])
 
 
-def _render_unit(answer: Answer, documents: dict[str, Document]) -> str:
-    """Every item of one unit, one line each."""
-    lines = [f"{answer.query.unit} 负责以下 {len(answer.hits)} 项："]
-    for hit in answer.hits:
-        item = hit.item
-        role = "牵头" if answer.query.unit in item.units.lead else "负责"
-        lines.append(f"· {item_label(item, documents[item.doc])}（{role}）{item.text[:60]}")
+def listing_header(answer: Answer) -> str:
+    """The first line of a listing: the unit and its number of items, or the item number asked."""
+    if answer.query.intent == "unit":
+        regions = f"（{len(answer.listing)} 个地区）" if len(answer.listing) > 1 else ""
+        return f"{answer.query.unit} 负责以下 {len(answer.hits)} 项{regions}："
+    if answer.query.intent == "more":
+        return f"更多相关条目，共 {len(answer.hits)} 项："
+    return f"第{answer.query.number}项，共 {len(answer.hits)} 份方案："
+
+
+def _render_listing(answer: Answer, documents: dict[str, Document]) -> str:
+    """A unit's items (or the items with a number), one line each, under each region when several."""
+    several = len(answer.listing) > 1
+    if answer.query.intent != "unit":  # items asked by number are shown whole
+        blocks = [(f"【{group.region}】\n" if several else "") + _best_block("what", e.hit.item, documents[group.doc])
+                  for group in answer.listing for e in group.items]
+        return "\n\n".join(blocks)
+    lines = [listing_header(answer)]
+    for group in answer.listing:
+        if several:
+            lines.append(f"【{group.region}】")
+        lines.extend(f"· {_listed_line(entry, documents[group.doc])}" for entry in group.items)
     return "\n".join(lines)
+
+
+def _listed_line(entry: Listed, document: Document) -> str:
+    """One listed item: its source, the unit's role, the start of its text."""
+    item = entry.hit.item
+    role = ("（牵头）" if entry.lead else "（负责）") if entry.unit else ""
+    return f"{item_label(item, document)}{role}{item.text[:60]}"
 
 
 # --- Telegram HTML ---------------------------------------------------------------------------
@@ -138,15 +216,23 @@ def item_html(item: Item, document: Document, intent: str = "who") -> str:
     ])
 
 
-def others_html(hits: list[Hit], documents: dict[str, Document]) -> str:
-    """The same task in other regions, one line each."""
+def others_html(tasks: tuple[Task, ...], documents: dict[str, Document]) -> str:
+    """The same task in other regions, one line per region."""
     lines = ["<b>其他地区的同类任务</b>"]
-    for hit in hits:
-        item, document = hit.item, documents[hit.item.doc]
-        deadline = f"（时限：{escape_html(item.deadline)}）" if item.deadline else ""
-        lines.append(f"• <b>{escape_html(document.region or document.title)}</b> {escape_html(item_label(item, document))}："
-                     f"{escape_html(unit_line(item))}{deadline}")
+    for task in tasks:
+        for region, hit in zip(task.regions, task.hits):
+            item, document = hit.item, documents[hit.item.doc]
+            deadline = f"（时限：{escape_html(item.deadline)}）" if item.deadline else ""
+            lines.append(f"• <b>{escape_html(region)}</b> {escape_html(item_label(item, document))}："
+                         f"{escape_html(unit_line(item))}{deadline}")
     return "\n".join(lines)
+
+
+def listing_html(group: RegionGroup, documents: dict[str, Document], intent: str) -> list[str]:
+    """A listing's blocks for one plan: each item whole, the unit's role first."""
+    document = documents[group.doc]
+    return [(f"<b>{escape_html(group.region)}</b>·{'牵头' if e.lead else '负责'}\n" if e.unit else "")
+            + item_html(e.hit.item, document, intent) for e in group.items]
 
 
 def pack_html(blocks: list[str], per_page: int, header: str = "", limit: int = TELEGRAM_LIMIT) -> list[str]:
@@ -178,9 +264,9 @@ def not_covered_html(answer: Answer) -> str:
     return f"{escape_html(NOT_COVERED)}\n可以这样问：\n{hints}"
 
 
-def unit_header_html(answer: Answer) -> str:
-    """The heading of a unit's item list."""
-    return f"<b>{escape_html(answer.query.unit)}</b> 负责以下 {len(answer.hits)} 项："
+def listing_header_html(answer: Answer) -> str:
+    """The heading of a listing."""
+    return f"<b>{escape_html(listing_header(answer))}</b>"
 
 
 def clip(text: str, limit: int = 60) -> str:

@@ -31,15 +31,19 @@ from telegram.ext import (
 )
 
 from bot.answer import Answer, Answerer
+from bot.dialogue import Dialogue, Dialogues
 from bot.render import (
     clip,
+    context_line,
     escape_html,
+    follow_up_hint,
     item_html,
+    listing_header_html,
+    listing_html,
     not_covered_html,
     others_html,
     pack_html,
     stats_text,
-    unit_header_html,
 )
 from bot.settings import Settings
 from index.store import Store
@@ -111,16 +115,21 @@ class Views:
 def make_view(answer: Answer, answerer: Answerer, page_size: int, question_id: int | None) -> View:
     """The pages of an answer: the 一号答 first, more results after, other regions aside."""
     documents = answerer.engine.documents
+    if follow_up_hint(answer):
+        return View(answer, [escape_html(follow_up_hint(answer))])
     if answer.no_answer:
         return View(answer, [not_covered_html(answer)], question_id=question_id)
-    blocks = [item_html(h.item, documents[h.item.doc], answer.query.intent) for h in answer.hits]
-    if answer.query.intent in ("unit", "item"):
-        header = unit_header_html(answer) if answer.query.intent == "unit" else ""
-        return View(answer, pack_html(blocks, page_size, header), question_id=question_id)
-    best, rest = answer.hits[0], answer.hits[1:]
-    elsewhere = [h for h in rest if h.item.doc != best.item.doc]
-    pages = pack_html(blocks[:1], 1) + (pack_html(blocks[1:], page_size) if rest else [])
-    others = others_html(elsewhere, documents) if elsewhere else ""
+    understood = f"<i>{escape_html(context_line(answer))}</i>" if context_line(answer) else ""
+    if answer.listing:
+        blocks = [b for group in answer.listing for b in listing_html(group, documents, answer.query.intent)]
+        header = listing_header_html(answer) if answer.query.intent == "unit" or len(answer.listing) > 1 else ""
+        return View(answer, pack_html(blocks, page_size, "\n".join(filter(None, [understood, header]))),
+                    question_id=question_id)
+    assert answer.best is not None
+    best = item_html(answer.best.item, documents[answer.best.item.doc], answer.query.intent)
+    more = [item_html(h.item, documents[h.item.doc], answer.query.intent) for h in answer.hits[1:]]
+    pages = pack_html([best], 1, understood) + (pack_html(more, page_size) if more else [])
+    others = others_html(answer.elsewhere, documents) if answer.elsewhere else ""
     return View(answer, pages, others, question_id)
 
 
@@ -138,7 +147,8 @@ def build_application(
     if rate_limiter is not None:
         builder = builder.rate_limiter(rate_limiter)
     app = builder.post_init(_post_init).build()
-    app.bot_data.update(answerer=answerer.warm(), settings=settings, views=Views(), reload=reload)
+    app.bot_data.update(answerer=answerer.warm(), settings=settings, views=Views(), reload=reload,
+                        dialogues=Dialogues())
     app.add_handler(CommandHandler("start", on_start))
     app.add_handler(CommandHandler("help", on_help))
     app.add_handler(CommandHandler("region", on_region))
@@ -197,12 +207,11 @@ async def on_region(update: Update, context: Context) -> None:
 def _set_region(context: Context, argument: str, regions: list[str]) -> str:
     """Remember (or clear) the chat's region; returns the reply."""
     match = context.bot_data["answerer"].pick_region(argument)
-    if match == "":
-        context.chat_data.pop("region", None)
-        return "已取消地区限制。"
     if match is None:
         return f"没有 {escape_html(clip(argument, 40))} 的方案。可选：{escape_html('、'.join(regions))}"
     context.chat_data["region"] = match
+    if match == "":
+        return "已取消地区限制。"
     return f"已选定地区：<b>{escape_html(match)}</b>。之后的问题只看该地区的方案（/region all 取消）。"
 
 
@@ -212,8 +221,7 @@ async def on_unit(update: Update, context: Context) -> None:
     if not name:
         await _reply(update, "用法：/unit 单位名，如 /unit 市司法局")
         return
-    answerer: Answerer = context.bot_data["answerer"]
-    answer = answerer.unit(name, context.chat_data.get("region", ""))
+    answer = _dialogue(context, update.effective_chat.id).unit(name)
     if answer.no_answer and answer.suggestions:
         await _reply(update, f"没有找到单位 {escape_html(clip(name, 40))}。您是不是要找：{escape_html('、'.join(answer.suggestions))}")
         return
@@ -224,7 +232,8 @@ async def on_item(update: Update, context: Context) -> None:
     """Show one item by document id and number."""
     answerer: Answerer = context.bot_data["answerer"]
     args = context.args or []
-    item = answerer.engine.item(args[0], " ".join(args[1:])) if len(args) >= 2 else None  # prose numbers hold a space
+    dialogue = _dialogue(context, update.effective_chat.id)
+    item = dialogue.item(args[0], " ".join(args[1:])) if len(args) >= 2 else None  # prose numbers hold a space
     if item is None:
         docs = "、".join(sorted(answerer.engine.documents))
         await _reply(update, f"用法：/item 文档 编号，如 /item {escape_html(answerer.item_example)}\n文档：{escape_html(docs)}")
@@ -249,13 +258,21 @@ async def on_question(update: Update, context: Context) -> None:
 async def _answer_question(update: Update, context: Context, chat_id: int, text: str) -> None:
     """Answer, log and send one question (typed, or from an example button)."""
     await context.bot.send_chat_action(chat_id, ChatAction.TYPING)
-    answerer: Answerer = context.bot_data["answerer"]
     start = time.perf_counter()
-    answer = answerer.ask(text, context.chat_data.get("region", ""))
+    answer = _dialogue(context, chat_id).reply(text)
     latency = (time.perf_counter() - start) * 1000
     items = [f"{h.item.doc} {h.item.number}" for h in answer.hits]
     log = _log(context, "record_question", chat_id, text, answer.query.intent, items, latency, answer.no_answer)
     await _send_answer(update, context, answer, await log)
+
+
+def _dialogue(context: Context, chat_id: int) -> Dialogue:
+    """The chat's dialogue, on the current answerer and with the chat's chosen region."""
+    dialogue = context.bot_data["dialogues"].get(chat_id, context.bot_data["answerer"])
+    region = context.chat_data.get("region", "")
+    if dialogue.region != region:  # chosen with /region since this chat's last message
+        dialogue.set_region(region)
+    return dialogue
 
 
 async def _log(context: Context, method: str, *args: object) -> int | None:

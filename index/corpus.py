@@ -11,10 +11,9 @@ from index.errors import CatalogError, DuplicateDocument, InputError
 from index.metadata import guess_metadata
 from index.models import Document, Item
 from index.parse import parse_layout
-from index.readers import read_source
+from index.readers import PLAN_SUFFIXES, read_source
 
 CATALOG = "catalog.toml"
-PLAN_SUFFIXES = (".txt", ".md", ".docx", ".html", ".htm", ".pdf")
 
 
 @dataclass(frozen=True)
@@ -126,8 +125,9 @@ def given_metadata(paths: Iterable[Path], overrides: dict | None = None) -> list
     catalogs: dict[Path, dict[str, dict]] = {}
     out = []
     for path in plan_files(paths):
-        catalog = catalogs.setdefault(path.parent, load_catalog(path.parent))
-        out.append((path, {**catalog.get(path.name, {}), **(overrides or {})}))
+        if path.parent not in catalogs:  # once per folder: setdefault would read it for every file
+            catalogs[path.parent] = load_catalog(path.parent)
+        out.append((path, {**catalogs[path.parent].get(path.name, {}), **(overrides or {})}))
     return out
 
 

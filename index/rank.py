@@ -96,6 +96,8 @@ def top_scores(rows: Iterable[tuple[int, bytes, bytes]], k: int, ranges: Ranges 
     An item's score is the sum of its weights over the query terms; ties go to the lower id.
     """
     rows = list(rows)
+    if k <= 0:
+        return []
     if sum(len(ids) for _, ids, _ in rows) // 4 > NUMPY_ABOVE:
         return _top_numpy(rows, k, ranges)
     scores: dict[int, float] = {}
@@ -124,24 +126,30 @@ def _top_numpy(rows: list[tuple[int, bytes, bytes]], k: int, ranges: Ranges | No
         for lo, hi in ranges:
             keep[lo : hi + 1] = True
         sums[~keep] = 0.0
-    return [(int(i), float(sums[i])) for i in _best(np, sums, rows, k) if sums[i] > 0]
+    return [(int(i), float(sums[i])) for i in _best(np, sums, rows, k)]
 
 
 def _best(np, sums, rows: list[tuple[int, bytes, bytes]], k: int):  # noqa: ANN001, ANN202 - numpy types
-    """Indexes of the k largest sums (ties to the lower id), without partitioning every item.
-
-    The k-th best score of any subset of items is a lower bound of the k-th best overall, so
-    only the items scoring at least that need looking at. The subset is an even sample of all
-    items plus those of the rarest query terms, which usually puts the bound near the top.
-    """
-    candidates = np.arange(len(sums))
-    if len(sums) > SAMPLE:
-        rarest = min(rows, key=lambda row: len(row[1]))[1]
-        step = len(sums) // SAMPLE
-        subset = np.concatenate([np.arange(0, len(sums), step), np.frombuffer(rarest, dtype=np.int32)[:SAMPLE]])
-        floor = np.partition(sums[subset], len(subset) - k)[len(subset) - k]
-        candidates = np.flatnonzero(sums >= floor) if floor > 0 else np.flatnonzero(sums)
+    """Indexes of the k largest positive sums (ties to the lower id), without partitioning every item."""
+    floor = _floor(np, sums, rows, k)
+    candidates = np.flatnonzero(sums >= floor) if floor > 0 else np.flatnonzero(sums > 0)
     if len(candidates) > k:  # keep every item tied with the k-th, so the lower ids can win the tie
         kth = np.partition(sums[candidates], len(candidates) - k)[len(candidates) - k]
         candidates = candidates[sums[candidates] >= kth]
     return candidates[np.lexsort((candidates, -sums[candidates]))][:k]
+
+
+def _floor(np, sums, rows: list[tuple[int, bytes, bytes]], k: int) -> float:  # noqa: ANN001 - numpy types
+    """A lower bound of the k-th best sum, or 0 when there are too few items to sample.
+
+    The k-th best score of any k or more distinct items bounds the k-th best overall from below.
+    The items are an even sample of all ids (every step-th) plus those of the rarest query term,
+    which usually puts the bound near the top. Rarest ids already in the stride are left out:
+    an item counted twice could lift the bound above the true k-th score and lose hits.
+    """
+    if len(sums) <= SAMPLE:
+        return 0.0
+    step = len(sums) // SAMPLE
+    rarest = np.frombuffer(min(rows, key=lambda row: len(row[1]))[1], dtype=np.int32)[:SAMPLE]
+    sample = sums[np.concatenate([np.arange(0, len(sums), step), rarest[rarest % step != 0]])]
+    return float(np.partition(sample, len(sample) - k)[len(sample) - k]) if len(sample) >= k else 0.0

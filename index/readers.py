@@ -8,9 +8,14 @@ from __future__ import annotations
 
 import io
 import re
+import shutil
+import subprocess
+import tempfile
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from functools import partial
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -27,7 +32,7 @@ class Source:
 
     text: str
     tables: list[Table]
-    layout: str  # "docx-table" | "html-table" | "pdf-table" | "text"
+    layout: str  # "docx-table" | "html-table" | "pdf-table" | "xlsx-table" | "doc-table" | … | "text"
 
 
 def read_source(path: Path) -> Source:
@@ -40,8 +45,8 @@ def read_source(path: Path) -> Source:
     content = _decode_html(data, path) if suffix in (".html", ".htm") else data
     try:
         return reader(content)
-    except InputError:
-        raise
+    except InputError as exc:  # readers that know no path leave it to be named here
+        raise exc if exc.path else type(exc)(exc.reason, path, exc.line) from None
     except Exception as exc:  # the libraries raise anything from zip to XML to PDF syntax errors
         raise InputError(f"cannot read as {suffix}: {str(exc) or type(exc).__name__}", path) from exc
 
@@ -99,12 +104,17 @@ def _docx_text(cell: Any) -> str:
 # --- .pdf ------------------------------------------------------------------------------------
 
 
+SCANNED_PDF = "scanned PDF: no text layer (only its pictures hold the text; ingest the plan as .docx, .xlsx or text)"
+
+
 def _read_pdf(data: bytes) -> Source:
     """Text of every page and the ruled tables found on them, in page order."""
     import pdfplumber
 
     with pdfplumber.open(io.BytesIO(data)) as pdf:
         text = "\n".join(page.extract_text() or "" for page in pdf.pages)
+        if not any(page.chars for page in pdf.pages):
+            raise InputError(SCANNED_PDF)
         tables = [_pdf_rows(t) for page in pdf.pages for t in page.find_tables()]
     return Source(text.replace("\r", ""), tables, "pdf-table")
 
@@ -282,9 +292,115 @@ def _html_rows(rows: list[list[_HtmlCell]]) -> Table:
     return grid
 
 
+# --- spreadsheets: .xlsx .xls .ods .et ------------------------------------------------------
+
+
+def _read_sheets(data: bytes, suffix: str) -> Source:
+    """Every visible worksheet as a table; the running text is their rows, one line each."""
+    from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
+
+    book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    ods_spans = _ods_spans(data) if data.startswith(b"PK") and b"opendocument.spreadsheet" in data[:200] else {}
+    tables = []
+    for meta in book.sheets_metadata:
+        if meta.visible == SheetVisibleEnum.Visible and meta.typ == SheetTypeEnum.WorkSheet:
+            sheet = book.get_sheet_by_name(meta.name)
+            merges = sheet.merged_cell_ranges or ods_spans.get(meta.name, [])
+            rows = _sheet_rows(sheet.to_python(skip_empty_area=False), merges)
+            tables += [rows] if rows else []
+    text = "\n".join(" ".join(row) for table in tables for row in table)
+    return Source(text, tables, f"{suffix[1:]}-table")
+
+
+Span = tuple[tuple[int, int], tuple[int, int]]
+
+
+def _sheet_rows(values: list[list[Any]], merges: list[Span]) -> Table:
+    """Rows of a sheet: a merged range's value repeats down its rows and appears once across."""
+    grid: list[list[str | None]] = [[clean_cell(_sheet_value(v)) for v in row] for row in values]
+    for (r0, c0), (r1, c1) in merges:
+        for r in range(r0, min(r1 + 1, len(grid))):
+            for c in range(c0, min(c1 + 1, len(grid[r]))):
+                grid[r][c] = grid[r0][c0] if c == c0 else None  # None: covered, dropped below
+    used = {c for row in grid for c, cell in enumerate(row) if cell}
+    rows = [[cell for c, cell in enumerate(row) if c in used and cell is not None] for row in grid]
+    return [row for row in rows if any(row)]
+
+
+_ODS_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+
+
+def _ods_spans(data: bytes) -> dict[str, list[Span]]:
+    """Merged ranges of each sheet of an OpenDocument spreadsheet (calamine reports none for it)."""
+    import zipfile
+
+    from lxml import etree
+
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        root = etree.fromstring(archive.read("content.xml"))
+    spans: dict[str, list[Span]] = {}
+    for table in root.iter(f"{_ODS_TABLE}table"):
+        found = spans.setdefault(table.get(f"{_ODS_TABLE}name", ""), [])
+        r = 0
+        for row in table.iter(f"{_ODS_TABLE}table-row"):
+            c = 0
+            for cell in row:
+                down = int(cell.get(f"{_ODS_TABLE}number-rows-spanned", "1"))
+                across = int(cell.get(f"{_ODS_TABLE}number-columns-spanned", "1"))
+                if down > 1 or across > 1:
+                    found.append(((r, c), (r + down - 1, c + across - 1)))
+                c += int(cell.get(f"{_ODS_TABLE}number-columns-repeated", "1"))
+            r += int(row.get(f"{_ODS_TABLE}number-rows-repeated", "1"))
+    return spans
+
+
+def _sheet_value(value: Any) -> str:
+    """A cell value as printed: whole numbers without ".0", dates as 2021年9月30日."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (date, datetime)):
+        return f"{value.year}年{value.month}月{value.day}日"
+    return str(value)
+
+
+# --- .doc .wps .rtf, through LibreOffice -----------------------------------------------------
+
+NO_LIBREOFFICE = (
+    "{suffix} files are converted by LibreOffice, which is not installed: "
+    "apt-get install libreoffice-writer-nogui (or save the file as .docx)"
+)
+CONVERT_TIMEOUT = 120  # seconds; a first start of LibreOffice takes a few
+
+
+def _read_converted(data: bytes, suffix: str) -> Source:
+    """A word-processor file LibreOffice can open, converted to .docx and read as such."""
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        raise InputError(NO_LIBREOFFICE.format(suffix=suffix))
+    with tempfile.TemporaryDirectory(prefix="policyqa-") as folder:
+        work = Path(folder)
+        original = work / f"plan{suffix}"
+        original.write_bytes(data)
+        # A profile of its own, so a LibreOffice the user has open does not swallow the request.
+        command = [soffice, f"-env:UserInstallation={(work / 'profile').as_uri()}", "--headless",
+                   "--convert-to", "docx", "--outdir", str(work), str(original)]
+        try:
+            done = subprocess.run(command, capture_output=True, text=True, timeout=CONVERT_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            raise InputError(f"LibreOffice did not convert it within {CONVERT_TIMEOUT} s") from None
+        converted = work / "plan.docx"
+        if not converted.is_file():
+            said = (done.stderr or done.stdout).strip().splitlines()
+            raise InputError(f"LibreOffice could not convert it: {said[-1] if said else 'no output'}")
+        return replace(_read_docx(converted.read_bytes()), layout=f"{suffix[1:]}-table")
+
+
 _READERS: dict[str, Callable[[Any], Source]] = {
     ".docx": _read_docx,
     ".pdf": _read_pdf,
     ".html": _read_html,
     ".htm": _read_html,
+    **{suffix: partial(_read_sheets, suffix=suffix) for suffix in (".xlsx", ".xls", ".ods", ".et")},
+    **{suffix: partial(_read_converted, suffix=suffix) for suffix in (".doc", ".wps", ".rtf")},
 }
+PLAN_SUFFIXES = (".txt", ".md", *_READERS)

@@ -110,3 +110,62 @@ def make_pdf(
     size = (A4[0], page_height or A4[1])
     SimpleDocTemplate(str(path), pagesize=size, leftMargin=40, rightMargin=40).build(story + [table])
     return path
+
+
+def make_xlsx(
+    rows: list[list[str]],
+    path: Path,
+    merges: Sequence[Merge] = (),
+    title: str | None = None,
+    extra_sheets: Sequence[tuple[str, list[list[str]], bool]] = (),
+) -> Path:
+    """Write the rows as an Excel sheet (openpyxl merges), an optional title row merged across on top.
+
+    extra_sheets: (name, rows, hidden) written after the first sheet.
+    """
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "分工方案"
+    shift = 1 if title else 0
+    if title:
+        sheet.append([title])
+        sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(rows[0]))
+    hidden = _covered(merges)
+    for r, row in enumerate(rows):
+        sheet.append([None if (r, c) in hidden or not text else text for c, text in enumerate(row)])
+    for r0, c0, r1, c1 in merges:
+        sheet.merge_cells(start_row=r0 + 1 + shift, start_column=c0 + 1, end_row=r1 + 1 + shift, end_column=c1 + 1)
+    for name, extra, is_hidden in extra_sheets:
+        other = book.create_sheet(name)
+        for row in extra:
+            other.append(row)
+        other.sheet_state = "hidden" if is_hidden else "visible"
+    book.save(str(path))
+    return path
+
+
+def convert(path: Path, suffix: str) -> Path:
+    """The file converted by LibreOffice to another format (.doc, .xls, .ods …), beside it.
+
+    Fails the test, in one line, when LibreOffice is missing: CI installs it (tests/system-packages.txt).
+    """
+    import shutil
+    import subprocess
+
+    import pytest
+
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        pytest.fail("LibreOffice (soffice) is not installed: run `make test`, or apt-get install "
+                    "libreoffice-writer-nogui libreoffice-calc-nogui", pytrace=False)
+    profile = (path.parent / "lo-profile").as_uri()
+    # LibreOffice drops python-docx's tables when it writes .doc straight from .docx; through .odt it keeps them.
+    steps = [".odt", suffix] if path.suffix == ".docx" else [suffix]
+    for step in steps:
+        subprocess.run([soffice, f"-env:UserInstallation={profile}", "--headless", "--convert-to", step[1:],
+                        "--outdir", str(path.parent / "converted"), str(path)], check=True, capture_output=True,
+                       timeout=180)
+        path = path.parent / "converted" / f"{path.stem}{step}"
+    return path

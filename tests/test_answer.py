@@ -328,3 +328,36 @@ def test_an_answerer_follows_a_rebuild_made_by_another_process(tmp_path: Path) -
     build_index(Store(db), [corpus / "honghaiwan-2021.txt"], everything=False)  # re-inserted: new ids
     assert [(h.item.doc, h.item.number) for h in running.ask(question).hits] == [("zhanjiang-2021", "32")]
     assert [h.item.doc for h in running.unit("市司法局", "湛江市").hits] == ["zhanjiang-2021"] * 4
+
+
+# --- the answer's groups ---------------------------------------------------------------------
+
+
+def test_search_answer_groups_best_and_the_same_task_elsewhere(answerer: Answerer) -> None:
+    """The best item comes alone; the same task in the other regions follows with their regions."""
+    answer = answerer.ask("谁负责规章集中公开？")
+    elsewhere = [(region, hit.item.doc, hit.item.number) for task in answer.elsewhere
+                 for region, hit in zip(task.regions, task.hits)]
+    found = {(answer.best.item.doc, answer.best.item.number)} | {(d, n) for _, d, n in elsewhere}
+    assert found >= {("shantou-2021", "25"), ("honghaiwan-2021", "26"), ("zhanjiang-2021", "26"), ("kaiping-2021", "32")}
+    assert {region for region, _, _ in elsewhere} >= {"汕头市", "湛江市", "开平市"}
+    assert answer.hits[0] == answer.best
+    assert answer.listing == ()
+
+
+def test_unit_listing_is_grouped_by_region(answerer: Answerer) -> None:
+    """A unit that several plans name, with no place, is listed per region, in each its own items."""
+    answer = answerer.ask("市司法局负责哪些工作？")
+    assert answer.best is None
+    groups = {group.region: [e.hit.item.number for e in group.items] for group in answer.listing}
+    assert groups == {"汕头市": ["25", "33", "38", "39"], "湛江市": ["26", "34", "39", "40"]}
+    assert [e.unit for e in answer.listing[0].items] == ["市司法局", "司法局", "市司法局", "市司法局"]  # as 汕头 writes it
+    assert not any(e.lead for group in answer.listing for e in group.items)
+
+
+def test_unit_listing_puts_lead_roles_first(answerer: Answerer) -> None:
+    """Items the unit leads (牵头) come before those it only takes part in."""
+    [group] = answerer.unit("市政务服务数据管理局", "湛江").listing
+    roles = [e.lead for e in group.items]
+    assert roles == sorted(roles, reverse=True)
+    assert roles[0] and not roles[-1]

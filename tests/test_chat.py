@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import io
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -164,3 +168,47 @@ def test_policyqa_chat_command(index_db: Path, clean_env: Path) -> None:
     assert "《湛江市2021年政务公开工作要点分工方案》" in result.output
     assert "市司法局" in result.output
     assert "Traceback" not in result.output
+
+
+# --- scripted: one message per line on a pipe ---------------------------------------------------
+
+
+def chat_process(index_db: Path, clean_env: Path, lines: list[str], *options: str) -> subprocess.CompletedProcess:
+    """`python -m bot chat` as its own process, the lines on a pipe (not a terminal)."""
+    root = Path(__file__).parent.parent
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "chat", "--db", str(index_db), *options],
+        input="".join(f"{line}\n" for line in lines), capture_output=True, text=True, env=env, cwd=clean_env,
+        timeout=300,
+    )
+
+
+def test_chat_json_on_a_pipe_follows_up(index_db: Path, clean_env: Path) -> None:
+    """One JSON object per message: the ask --json fields plus what each follow-up carried over."""
+    lines = ["谁负责规章集中公开？", "那湛江呢？", "", "它什么时候完成？", "/region 开平", "谁负责规章集中公开？", "还有吗"]
+    done = chat_process(index_db, clean_env, lines, "--json")
+    assert done.returncode == 0, done.stderr
+    replies = [json.loads(line) for line in done.stdout.splitlines()]
+    assert len(replies) == 6  # the empty line is no message
+    first, place, when, region, kaiping, more = replies
+    assert first["context"] is None and first["answers"][0]["doc"] == "honghaiwan-2021"
+    assert (place["query"], place["answers"][0]["doc"], place["answers"][0]["item"]) == ("那湛江呢？", "zhanjiang-2021", "26")
+    assert place["context"] == {"kind": "place", "place": "湛江", "topic": "规章集中公开", "text": "按上一问理解为：湛江 · 规章集中公开"}
+    assert [(a["doc"], a["item"], a["deadline"]) for a in when["answers"]] == [("zhanjiang-2021", "26", "2021年9月前")]
+    assert (when["intent"], when["context"]["item"]) == ("when", "zhanjiang-2021 26")
+    assert region == {"query": "/region 开平", "reply": "已选定地区：开平市。之后的问题只看该地区的方案。"}
+    assert {a["doc"] for a in kaiping["answers"]} == {"kaiping-2021"} and kaiping["answers"][0]["item"] == "32"
+    assert more["context"]["kind"] == "more" and {a["doc"] for a in more["answers"]} == {"kaiping-2021"}
+    assert set(first) >= {"query", "intent", "filters", "no_answer", "answers", "context"}
+
+
+def test_chat_text_on_a_pipe_prints_one_answer_per_message(index_db: Path, clean_env: Path) -> None:
+    """Without a terminal: no banner, no prompt, each answer followed by one blank line."""
+    done = chat_process(index_db, clean_env, ["第二个", "谁负责规章集中公开？", "那湛江呢？"])
+    assert done.returncode == 0, done.stderr
+    hint, first, place = done.stdout.rstrip("\n").split("\n\n")
+    assert hint == "这句话像是接着上一问的追问，但前面还没有可以接着的问题。请先完整地问一句，例如“谁负责规章集中公开？”"
+    assert first.startswith("《汕尾市红海湾经济开发区2021年政务公开工作要点分工方案》 第26项")
+    assert place.startswith("按上一问理解为：湛江 · 规章集中公开\n《湛江市2021年政务公开工作要点分工方案》（湛府办〔2021〕15号） 第26项")
+    assert "问>" not in done.stdout and "Traceback" not in done.stderr

@@ -54,7 +54,7 @@ def test_ask_json_shape(run) -> None:
     result = run("ask", "--json", "谁负责规章集中公开？")
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert set(data) == {"query", "intent", "filters", "no_answer", "answers"}
+    assert set(data) == {"query", "intent", "filters", "no_answer", "answers", "best", "same_plan", "elsewhere", "listing"}
     assert data["query"] == "谁负责规章集中公开？"
     assert data["intent"] == "who"
     assert data["filters"] == {}
@@ -62,6 +62,10 @@ def test_ask_json_shape(run) -> None:
     assert data["answers"]
     for entry in data["answers"]:
         assert set(entry) == ANSWER_KEYS
+    assert data["answers"][0] == data["best"]
+    grouped = [data["best"], *data["same_plan"], *(e for task in data["elsewhere"] for e in task["items"])]
+    assert grouped == data["answers"]
+    assert data["listing"] == []
 
 
 def test_ask_json_values(run) -> None:

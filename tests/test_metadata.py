@@ -8,6 +8,8 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import cli
+import index.corpus
+from index.corpus import given_metadata
 from index.metadata import guess_metadata
 
 CORPUS = Path(__file__).parent.parent / "corpus"
@@ -66,3 +68,22 @@ def test_ingest_shows_what_was_guessed(tmp_path: Path, monkeypatch: pytest.Monke
     assert "region=" not in result.output.split("guessed from the text:")[1].splitlines()[0]
     shown = CliRunner().invoke(cli, ["item", "--db", str(tmp_path / "x.db"), "plan", "1"])
     assert "《某某县人民政府办公室关于印发某某县2022年政务公开工作要点分工方案的通知》（某府办〔2022〕8号） 第1项" in shown.output
+
+
+def test_each_folder_catalog_is_read_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two folders of 300 plans each: two catalog reads, and every file gets its own entry."""
+    loads: list[Path] = []
+    load = index.corpus.load_catalog
+    monkeypatch.setattr(index.corpus, "load_catalog", lambda folder: loads.append(folder) or load(folder))
+    for region in ("甲县", "乙县"):
+        folder = tmp_path / region
+        folder.mkdir()
+        entries = [f'[[document]]\nid = "{region}-{n}"\nfile = "{n:03}.txt"\nregion = "{region}"\n' for n in range(300)]
+        (folder / "catalog.toml").write_text("\n".join(entries), encoding="utf-8")
+        for n in range(300):
+            (folder / f"{n:03}.txt").write_text("", encoding="utf-8")
+    given = given_metadata([tmp_path / "甲县", tmp_path / "乙县"], {"year": 2022})
+    assert loads == [tmp_path / "甲县", tmp_path / "乙县"]
+    assert len(given) == 600
+    assert given[299] == (tmp_path / "甲县" / "299.txt", {"id": "甲县-299", "file": "299.txt", "region": "甲县", "year": 2022})
+    assert given[300][1]["id"] == "乙县-0"

@@ -4,35 +4,47 @@ from __future__ import annotations
 
 import json
 import random
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from bot.answer import Answerer
 from index.engine import Engine, build_index, search_text
-from index.rank import BM25, PostingsBuilder, top_scores
+from index.rank import BM25, PostingsBuilder, Ranges, top_scores
 from index.store import Store
 
 DATA = Path(__file__).parent / "data"
 QUESTIONS = [json.loads(line)["q"] for line in (DATA / "dev.jsonl").read_text(encoding="utf-8").splitlines()]
 
 
-def reference_top(corpus: list[list[str]], query: list[str], k: int = 10) -> list[int]:
+Rows = list[tuple[int, bytes, bytes]]
+
+
+def reference_top(reference: BM25, query: list[str], k: int = 10, scope: Ranges | None = None) -> list[int]:
     """rank-bm25's top k item ids (1-based), ties to the lower id."""
-    scores = [round(s, 9) for s in BM25(corpus).scores(query)]  # sums in another order differ in the last bits
-    ranked = sorted((i for i, s in enumerate(scores) if s > 0), key=lambda i: (-scores[i], i))
-    return [i + 1 for i in ranked[:k]]
+    scores = [round(s, 9) for s in reference.scores(query)]  # sums in another order differ in the last bits
+    inside = (i for i, s in enumerate(scores, 1) if s > 0 and (scope is None or any(lo <= i <= hi for lo, hi in scope)))
+    return sorted(inside, key=lambda i: (-scores[i - 1], i))[:k]
 
 
-def postings_top(corpus: list[list[str]], query: list[str], k: int = 10) -> list[int]:
-    """The stored-postings top k item ids (1-based)."""
+def postings_top(rows: dict[str, tuple[bytes, bytes]], query: list[str], k: int = 10, scope: Ranges | None = None) -> list[int]:
+    """The stored-postings top k item ids (1-based), ordered by score to 9 decimals as reference_top."""
+    scored = top_scores(query_rows(rows, query), k + 10, scope)
+    return [i for i, _ in sorted(scored, key=lambda pair: (-round(pair[1], 9), pair[0]))][:k]
+
+
+def postings_rows(corpus: list[list[str]]) -> dict[str, tuple[bytes, bytes]]:
+    """Each term's (ids, weights) as the store keeps them, items numbered from 1."""
     builder = PostingsBuilder()
     for item_id, tokens in enumerate(corpus, 1):
         builder.add(item_id, tokens)
-    rows = {term: (ids, weights) for term, _, ids, weights in builder.rows()}
-    counts = {t: query.count(t) for t in set(query) if t in rows}
-    scored = top_scores(((c, *rows[t]) for t, c in counts.items()), k + 10)
-    return [i for i, _ in sorted(scored, key=lambda pair: (-round(pair[1], 9), pair[0]))][:k]
+    return {term: (ids, weights) for term, _, ids, weights in builder.rows()}
+
+
+def query_rows(rows: dict[str, tuple[bytes, bytes]], tokens: list[str]) -> Rows:
+    """(count, ids, weights) of the known query terms, as the engine passes them."""
+    return [(tokens.count(t), *rows[t]) for t in dict.fromkeys(tokens) if t in rows]
 
 
 def test_postings_agree_with_rank_bm25_on_the_corpus(index_db: Path) -> None:
@@ -40,20 +52,10 @@ def test_postings_agree_with_rank_bm25_on_the_corpus(index_db: Path) -> None:
     engine = Engine.open(index_db)
     corpus = [tokens for _, tokens in Store(index_db).items()]
     assert len(corpus) == 242
+    rows, reference = postings_rows(corpus), BM25(corpus)
     for question in QUESTIONS:
         query = engine.segmenter.tokens(question)
-        assert postings_top(corpus, query) == reference_top(corpus, query), question
-
-
-def test_postings_agree_with_rank_bm25_on_a_synthetic_corpus() -> None:
-    """On 3,000 recombined items, where common terms sit in most items, the top 10 still agree."""
-    rng = random.Random(7)
-    words = [f"w{i}" for i in range(400)]
-    common = ["公开", "政务", "信息"]
-    corpus = [rng.sample(words, rng.randint(3, 30)) + rng.sample(common, rng.randint(1, 3)) for _ in range(3000)]
-    for _ in range(50):
-        query = rng.sample(words, 3) + [rng.choice(common)]
-        assert postings_top(corpus, query) == reference_top(corpus, query), query
+        assert postings_top(rows, query) == reference_top(reference, query), question
 
 
 def test_engine_answers_the_same_with_either_ranker(index_db: Path) -> None:
@@ -95,24 +97,85 @@ def test_segmenting_on_two_cores_gives_the_same_index(tmp_path: Path, monkeypatc
     assert stored[2] == stored[1]
 
 
-def test_top_k_over_many_items_matches_a_full_sort() -> None:
-    """Above the numpy threshold the bounded top-k picks exactly the items a full sort would."""
-    from array import array
+def zipf_corpus(size: int, seed: int) -> list[list[str]]:
+    """size items of 3-24 words drawn Zipf-like from 3,000 (common words in most items, rare ones in few).
 
-    rng = random.Random(3)
-    size = 60_000
-    rows = []
-    for df in (40_000, 25_000, 300, 12):  # common terms and rare ones
-        ids = sorted(rng.sample(range(1, size), df))
-        rows.append((1, array("i", ids).tobytes(), array("d", (rng.uniform(0.1, 3.0) for _ in ids)).tobytes()))
-    totals: dict[int, float] = {}
-    for _, ids, weights in rows:
-        for i, w in zip(array("i", ids), array("d", weights)):
-            totals[i] = totals.get(i, 0.0) + w
-    expected = sorted(totals, key=lambda i: (-totals[i], i))[:50]
-    assert [i for i, _ in top_scores(rows, 50)] == expected
-    scoped = sorted((i for i in totals if 1000 <= i <= 2000), key=lambda i: (-totals[i], i))[:10]
-    assert [i for i, _ in top_scores(rows, 10, ((1000, 2000),))] == scoped
+    Lengths repeat and tf is mostly 1, so many items score exactly the same: ties are common.
+    """
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    lengths = rng.integers(3, 25, size)
+    words = (rng.zipf(1.3, int(lengths.sum())) - 1) % 3000
+    return [[f"w{w}" for w in item] for item in np.split(words, np.cumsum(lengths)[:-1])]
+
+
+def random_query(rng: random.Random, corpus: list[list[str]], size: int) -> tuple[list[str], int, Ranges | None]:
+    """Query tokens (common, rare, repeated or unknown words), a k, and sometimes a scope."""
+    tokens = [rng.choice(rng.choice(corpus)) for _ in range(rng.randint(0, 3))]  # by frequency: common
+    tokens += [f"w{rng.randrange(3000)}" for _ in range(rng.randint(0, 3))]  # uniform: mostly rare
+    tokens += rng.sample(tokens, min(len(tokens), rng.randint(0, 1))) + ["没有"] * rng.randint(0, 1)
+    scope = None
+    if rng.random() < 0.25:
+        cuts = sorted(rng.sample(range(1, size + 1), 4))
+        scope = ((cuts[0], cuts[1]), (cuts[2], cuts[3]))[: rng.randint(1, 2)]
+    return tokens, rng.choice((1, 3, 10, 10, 50)), scope
+
+
+def full_sort(rows: Rows, size: int, k: int, scope: Ranges | None) -> list[tuple[int, float]]:
+    """Every item's score summed with numpy in the same order, then all of them sorted."""
+    import numpy as np
+
+    sums = np.zeros(size + 1)
+    for count, ids, weights in rows:
+        np.add.at(sums, np.frombuffer(ids, dtype=np.int32), np.frombuffer(weights) * count)
+    ids = np.arange(size + 1)
+    keep = sums > 0
+    if scope is not None:
+        keep &= np.any([(ids >= lo) & (ids <= hi) for lo, hi in scope], axis=0)
+    ranked = ids[keep][np.lexsort((ids[keep], -sums[keep]))]
+    return [(int(i), float(sums[i])) for i in ranked[:k]]
+
+
+def test_top_k_equals_a_full_sort_on_thousands_of_queries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """3,000 random queries at 3 sizes: the top k is exactly a full sort's, whichever way it is found.
+
+    The sizes make every path run: few postings (summed in Python), many postings over at most
+    10,000 ids (numpy, no sample), 10,000 < N < 20,000 (a sample of every id, which once counted
+    the rarest term's items twice) and beyond (a sample of every 4th id).
+    """
+    import index.rank as rank
+
+    paths: Counter[str] = Counter()
+    sampled = rank._floor
+
+    def spy(np, sums, rows, k):  # noqa: ANN001, ANN202 - records which path ran
+        paths[f"numpy, step {len(sums) // rank.SAMPLE}"] += 1
+        return sampled(np, sums, rows, k)
+
+    monkeypatch.setattr(rank, "_floor", spy)
+    rng = random.Random(15)
+    for size in (9_000, 15_000, 45_000):
+        corpus = zipf_corpus(size, seed=size)
+        rows = postings_rows(corpus)
+        for _ in range(1000):
+            tokens, k, scope = random_query(rng, corpus, size)
+            chosen, numpy_runs = query_rows(rows, tokens), paths.total()
+            assert top_scores(chosen, k, scope) == full_sort(chosen, size, k, scope), (size, tokens, k, scope)
+            paths["python"] += paths.total() == numpy_runs
+    assert min(paths.values()) >= 100, paths
+    assert set(paths) == {"python", "numpy, step 0", "numpy, step 1", "numpy, step 4"}
+
+
+def test_top_k_equals_rank_bm25_on_random_queries() -> None:
+    """300 random queries over 12,000 items: the same top k as rank-bm25's scores sorted (ties to the lower id)."""
+    rng = random.Random(16)
+    size = 12_000
+    corpus = zipf_corpus(size, seed=16)
+    rows, reference = postings_rows(corpus), BM25(corpus)
+    for _ in range(300):
+        tokens, k, scope = random_query(rng, corpus, size)
+        assert postings_top(rows, tokens, k, scope) == reference_top(reference, tokens, k, scope), tokens
 
 
 def test_ties_go_to_the_lower_id_on_large_postings() -> None:

@@ -654,6 +654,48 @@ def test_questions_are_answered_while_reloading(make_bot: Callable[..., Bot], bo
     assert answered, "the question waited for the reload to finish"
 
 
+# --- a conversation: follow-ups per chat --------------------------------------------------------
+
+
+def test_follow_ups_are_answered_per_chat(make_bot: Callable[..., Bot]) -> None:
+    """那湛江呢？ then 它什么时候完成？ land on 湛江's item 26; another chat has nothing to follow."""
+    bot = make_bot()
+
+    async def scenario() -> list[JSON]:
+        await bot.say(1, REGULATIONS)
+        [place] = await bot.say(1, "那湛江呢？")
+        [when] = await bot.say(1, "它什么时候完成？")
+        [stranger] = await bot.say(2, "它什么时候完成？")
+        return [place, when, stranger]
+
+    place, when, stranger = bot.run(scenario)
+    assert_clean(bot)
+    assert place["text"].startswith("按上一问理解为：湛江 · 规章集中公开\n\n责任单位：")
+    assert f"出处：《{ZHANJIANG}》（湛府办〔2021〕15号） 第26项" in place["text"]
+    assert "其他地区" not in buttons(place)
+    assert when["text"].startswith("按上一问理解为：湛江 · 规章集中公开\n\n完成时限：2021年9月前\n责任单位：")
+    assert stranger["text"].startswith("这句话像是接着上一问的追问")
+    logged = [(r["question"], json.loads(r["items"])[:1]) for r in bot.questions()]
+    assert logged[1:] == [("那湛江呢？", ["zhanjiang-2021 26"]), ("它什么时候完成？", ["zhanjiang-2021 26"]),
+                          ("它什么时候完成？", [])]
+
+
+def test_a_chat_keeps_its_dialogue_across_a_reload(make_bot: Callable[..., Bot], bot_db: Path) -> None:
+    """After /reload the admin's 那湛江呢？ still follows the question asked before it."""
+    bot = make_bot(reload=lambda: Answerer(Engine.open(bot_db)))
+
+    async def scenario() -> JSON:
+        await bot.say(ADMIN, REGULATIONS)
+        await bot.say(ADMIN, "/reload", expect=2)
+        [place] = await bot.say(ADMIN, "那湛江呢？")
+        return place
+
+    place = bot.run(scenario)
+    assert_clean(bot)
+    assert place["text"].startswith("按上一问理解为：湛江 · 规章集中公开")
+    assert f"出处：《{ZHANJIANG}》（湛府办〔2021〕15号） 第26项" in place["text"]
+
+
 # --- hostile input and Telegram's limits -----------------------------------------------------
 
 

@@ -1,0 +1,49 @@
+"""Distinct tasks among ranked hits: items of different plans that say the same thing.
+
+Local plans copy the provincial text item by item, so one task appears once per region. The
+answer's margin test and its 'elsewhere' groups count such near-identical items once.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from index.models import Hit
+from index.segment import normalize
+from index.text import squash
+
+# Character-bigram Jaccard at which two items are one task. Measured on the five bundled plans
+# (scripted in benchmarks/growth.py --similarity): two items of the same plan, which are distinct
+# tasks by construction, reach at most 0.57 (all other same-plan pairs stay under 0.47), while
+# the same task as other regions write it mostly lies at 0.6 to 1.0.
+NEAR_SAME = 0.6
+
+
+@lru_cache(maxsize=65_536)
+def bigrams(text: str) -> frozenset[str]:
+    """The character bigrams of text, normalized and without whitespace."""
+    folded = squash(normalize(text))
+    return frozenset(folded[i : i + 2] for i in range(len(folded) - 1))
+
+
+def similarity(a: str, b: str) -> float:
+    """Jaccard similarity of two texts' character bigrams, in [0, 1]."""
+    x, y = bigrams(a), bigrams(b)
+    return len(x & y) / len(x | y) if x or y else 1.0
+
+
+def near_identical(a: Hit, b: Hit) -> bool:
+    """True when two hits' items say the same thing."""
+    return similarity(a.item.text, b.item.text) >= NEAR_SAME
+
+
+def cluster(hits: list[Hit]) -> list[list[Hit]]:
+    """Hits grouped into tasks, in rank order: each joins the first task whose best hit it repeats."""
+    tasks: list[list[Hit]] = []
+    for hit in hits:
+        home = next((task for task in tasks if near_identical(task[0], hit)), None)
+        if home is None:
+            tasks.append([hit])
+        else:
+            home.append(hit)
+    return tasks
