@@ -32,7 +32,8 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.answer import MAX_QUESTION, Answerer
-from bot.render import answer_json, item_json, item_label
+from bot.dialogue import Dialogue
+from bot.render import answer_json, context_json, item_json, item_label
 from bot.settings import Settings
 from index.store import Store
 
@@ -88,6 +89,7 @@ def check_password(password: str, stored: str) -> bool:
 class Chat:
     """One browser session's conversation, kept server-side."""
 
+    dialogue: Dialogue
     asked: set[int] = field(default_factory=set)  # question ids answered here (their votes are ours)
     voted: set[int] = field(default_factory=set)
     seen: float = field(default_factory=time.monotonic)
@@ -108,10 +110,10 @@ class Sessions:
         self.chats.move_to_end(key)
         return chat
 
-    def new(self) -> tuple[str, Chat]:
+    def new(self, answerer: Answerer) -> tuple[str, Chat]:
         """A new chat under a new random id."""
         key = secrets.token_urlsafe(18)
-        self.chats[key] = chat = Chat()
+        self.chats[key] = chat = Chat(Dialogue(answerer))
         while len(self.chats) > MAX_SESSIONS:
             self.chats.popitem(last=False)
         return key, chat
@@ -163,11 +165,11 @@ class Web:
         """Answer one question in a chat and log it; the answer JSON with its question id."""
         with self.lock:
             start = time.perf_counter()
-            answer = self.answerer.ask(text)
+            answer = chat.dialogue.reply(text)
             latency = (time.perf_counter() - start) * 1000
             items = [f"{h.item.doc} {h.item.number}" for h in answer.hits]
             question_id = self.log.record_question(session, text, answer.query.intent, items, latency, answer.no_answer)
-            body = answer_json(answer, self.answerer.engine.documents)
+            body = answer_json(answer, self.answerer.engine.documents) | {"context": context_json(answer)}
         chat.asked.add(question_id)
         return {**body, "suggestions": list(answer.suggestions), "session": session, "question_id": question_id}
 
@@ -378,7 +380,7 @@ def add_api_routes(app: FastAPI, web: Web) -> None:
         text = " ".join(body.q.split())[:MAX_QUESTION]
         if not text:
             raise ApiError(400, "q: the question is empty")
-        session, chat = _find_session(web, request, body.session) or web.sessions.new()
+        session, chat = _find_session(web, request, body.session) or web.sessions.new(web.answerer)
         _set_session_cookie(web, response, session)
         return web.ask(session, chat, text)
 
@@ -423,8 +425,8 @@ def add_api_routes(app: FastAPI, web: Web) -> None:
     @app.post("/api/feedback", status_code=204)
     def feedback(body: FeedbackBody, request: Request) -> Response:
         """Record 👍/👎 on an answer given in this session."""
-        session, chat = _find_session(web, request, body.session) or ("", Chat())
-        if body.question_id not in chat.asked:
+        session, chat = _find_session(web, request, body.session) or ("", None)
+        if chat is None or body.question_id not in chat.asked:
             raise ApiError(404, f"no question {body.question_id} in this session")
         if body.question_id in chat.voted:
             raise ApiError(409, "this answer has feedback already")

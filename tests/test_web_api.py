@@ -89,7 +89,7 @@ def test_ask_answers_with_the_json_of_ask_json(client: TestClient, web_answerer:
     data = ask(client, "谁负责规章集中公开？")
     expected = answer_json(web_answerer.ask("谁负责规章集中公开？"), web_answerer.engine.documents)
     assert {k: data[k] for k in expected} == expected
-    assert set(data) - set(expected) == {"session", "question_id", "suggestions"}
+    assert set(data) - set(expected) == {"session", "question_id", "suggestions", "context"}
     found = {(a["doc"], a["item"]) for a in data["answers"]}
     assert {("zhanjiang-2021", "26"), ("shantou-2021", "25"), ("kaiping-2021", "32")} <= found
     zhanjiang = next(a for a in data["answers"] if a["doc"] == "zhanjiang-2021")

@@ -62,7 +62,7 @@
   function report(plan, key) {
     const r = plan.report;
     if (!r) return '';
-    if (key === 'without_unit') return r.without_unit.length + (r.without_unit.length ? '（' + r.without_unit.join('、') + '）' : '');
+    if (key === 'without_unit') return r.without_unit.length ? r.without_unit.length + '：' + r.without_unit.join('、') : '0';
     if (key === 'guessed') return r.guessed.join('、');
     return r[key];
   }

@@ -67,30 +67,57 @@
     return parts;
   }
 
-  function otherEntry(entry) {
+  function original(entry) {
+    const more = el('details');
+    more.append(el('summary', null, '原文'), el('blockquote', null, entry.text));
+    return more;
+  }
+
+  function summaryEntry(entry) {
     const li = el('li');
     li.append(heading(entry), labelled('责任单位', units(entry)));
     if (entry.deadline) li.append(labelled('完成时限', entry.deadline));
-    const more = el('details');
-    more.append(el('summary', null, '原文'), el('blockquote', null, entry.text));
-    li.append(more);
+    li.append(original(entry));
     return li;
   }
 
-  function unitList(data, article) {
-    const unit = data.filters.unit || '';
-    article.append(el('p', 'label', unit + ' 负责以下 ' + data.answers.length + ' 项：'));
-    const list = el('ul', 'unit-list');
-    data.answers.forEach((entry) => {
-      const li = el('li');
-      const role = entry.lead_units.includes(unit) ? '牵头' : '负责';
-      li.append(heading(entry), el('p', null, '（' + role + '）' + entry.task));
-      const more = el('details');
-      more.append(el('summary', null, '原文'), el('blockquote', null, entry.text));
-      li.append(more);
-      list.append(li);
+  function folded(title, entries) {
+    const box = el('details', 'others');
+    box.append(el('summary', null, title + '（' + entries.length + '）'));
+    const list = el('ul');
+    entries.forEach((entry) => list.append(summaryEntry(entry)));
+    box.append(list);
+    return box;
+  }
+
+  function listingHeader(data, count, groups) {
+    if (data.intent === 'unit') {
+      const regions = groups > 1 ? '（' + groups + ' 个地区）' : '';
+      return (data.filters.unit || '') + ' 负责以下 ' + count + ' 项' + regions + '：';
+    }
+    if (data.intent === 'more') return '更多相关条目，共 ' + count + ' 项：';
+    return '第' + (data.filters.item || '') + '项，共 ' + count + ' 份方案：';
+  }
+
+  function listing(data, article) {
+    const count = data.listing.reduce((n, group) => n + group.items.length, 0);
+    article.append(el('p', 'label', listingHeader(data, count, data.listing.length)));
+    data.listing.forEach((group) => {
+      if (data.listing.length > 1) article.append(el('h3', 'group', group.region));
+      const list = el('ul', 'unit-list');
+      group.items.forEach((entry) => {
+        const li = el('li');
+        if (data.intent === 'item') {
+          li.append(...bestBlock(entry, 'what'));
+        } else {
+          li.append(heading(entry));
+          const role = entry.unit ? '（' + (entry.lead ? '牵头' : '负责') + '）' : '';
+          li.append(el('p', null, role + entry.task), labelled('责任单位', units(entry)), original(entry));
+        }
+        list.append(li);
+      });
+      article.append(list);
     });
-    article.append(list);
   }
 
   function notCovered(data, article) {
@@ -125,21 +152,19 @@
 
   function render(data) {
     const article = el('article', 'answer');
-    if (data.context) article.append(el('p', 'context', '按上一问理解为：' + data.context));
+    const said = data.context && data.context.text;
     if (data.no_answer) {
-      notCovered(data, article);
-    } else if (data.intent === 'unit') {
-      unitList(data, article);
+      if (said) article.append(el('p', null, said));
+      else notCovered(data, article);
     } else {
-      const [best, ...rest] = data.answers;
-      article.append(...bestBlock(best, data.intent));
-      if (rest.length) {
-        const others = el('details', 'others');
-        others.append(el('summary', null, '其他地区 / 相关条目（' + rest.length + '）'));
-        const list = el('ul');
-        rest.forEach((entry) => list.append(otherEntry(entry)));
-        others.append(list);
-        article.append(others);
+      if (said) article.append(el('p', 'context', said));
+      if (data.listing.length) {
+        listing(data, article);
+      } else {
+        article.append(...bestBlock(data.best, data.intent));
+        if (data.same_plan.length) article.append(folded('同一方案的相关条目', data.same_plan));
+        const elsewhere = data.elsewhere.flatMap((task) => task.items);
+        if (elsewhere.length) article.append(folded('其他地区的同一任务', elsewhere));
       }
     }
     article.append(feedback(data));
