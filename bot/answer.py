@@ -30,7 +30,9 @@ MAX_QUESTION = 500  # characters searched; a longer message is cut, not refused
 MIN_COVERAGE = 0.45  # share of the question's idf weight the best item must contain
 MIN_SCORE = 2.0  # BM25 score the best item must reach
 MIN_MARGIN = 1.2  # the best score over the mean of the best ten: below it nothing stands out
-MARGIN_OVER = 10  # how many of the best hits the margin is taken over
+MARGIN_OVER = 10  # how many of the best distinct tasks the margin is taken over
+SEARCH_DEPTH = 50  # hits read first; four times more while they hold too few distinct tasks
+MAX_DEPTH = 50 * 4**4  # 12,800 hits: ten tasks in each of about a thousand plans
 SAME_TASK = 0.55  # another region's best item joins the answer at this share of the top score
 SAME_DOC = 0.8  # further items of the same plan join at this share of the top score
 _OWN_PART = "\0part:"  # key prefix: the part of a plan issued by the plan's own region
@@ -246,7 +248,8 @@ class Answerer:
             intent = "what"
         else:
             intent = "who"
-        tokens = tuple(self.engine.segmenter.tokens(rest))
+        segmenter = self.engine.segmenter
+        tokens = tuple(segmenter.search_tokens(without_filler(segmenter.words(rest))))
         return Query(question, intent, place, allowed, unit, number, tokens)
 
     def _find_place(self, text: str) -> tuple[str, Ranges | None, str]:
@@ -365,10 +368,10 @@ class Answerer:
         hits: list[Hit] = []
         own = self.own_parts.get(query.allowed) if query.allowed else None
         if own:  # a plan that forwards others' 要点: its own paragraphs first
-            hits = self.engine.search(tokens, k=50, scope=own)
+            hits, tasks = self._ranked(tokens, own)
         if not hits or not self._covered(tokens, hits[0]):
-            hits = self.engine.search(tokens, k=50, scope=query.allowed)
-        if not hits or not self._covered(tokens, hits[0]) or _margin(hits) < MIN_MARGIN:
+            hits, tasks = self._ranked(tokens, query.allowed)
+        if not hits or not self._covered(tokens, hits[0]) or _margin(tasks) < MIN_MARGIN:
             return Answer(query)
         top = hits[0]
         same_plan = tuple(h for h in hits[1:] if h.item.doc == top.item.doc and h.score >= SAME_DOC * top.score)
@@ -379,6 +382,19 @@ class Answerer:
         others = [h for h in best_per_doc.values() if near_identical(h, top)
                   or (h.score >= SAME_TASK * top.score and self._covered(tokens, h))]
         return Answer(query, top, same_plan, self._tasks(others))
+
+    def _ranked(self, tokens: list[str], scope: Ranges | None) -> tuple[list[Hit], list[list[Hit]]]:
+        """Hits deep enough to hold more than MARGIN_OVER distinct tasks (or all there are), and those tasks.
+
+        The same task repeats once per plan, so the depth needed grows with the number of plans.
+        """
+        k = SEARCH_DEPTH
+        while True:
+            hits = self.engine.search(tokens, k=k, scope=scope)
+            tasks = cluster(hits)
+            if len(hits) < k or len(tasks) > MARGIN_OVER or k >= MAX_DEPTH:
+                return hits, tasks
+            k *= 4
 
     def _tasks(self, hits: list[Hit]) -> tuple[Task, ...]:
         """Hits of other plans grouped into tasks, each with its regions."""
@@ -397,15 +413,30 @@ class Answerer:
         return self.engine.documents[item.doc]
 
 
-def _margin(hits: list[Hit]) -> float:
-    """How far the best hit stands above the best MARGIN_OVER (missing ones count as 0).
+def _margin(tasks: list[list[Hit]]) -> float:
+    """How far the best task stands above the best MARGIN_OVER distinct tasks (missing ones count as 0).
 
-    The same task in every region scores alike by design, so a good answer's margin is modest
-    (~1.4 or more on the dev questions); a vague or foreign question matches many items about
-    equally through one common word, and its margin stays near 1.
+    Each task counts once however many plans repeat it, so the margin does not shrink as plans
+    are added; a vague or foreign question matches many different tasks about equally through
+    one common word, and its margin stays near 1.
     """
-    scores = [h.score for h in hits[:MARGIN_OVER]]
-    return hits[0].score * MARGIN_OVER / sum(scores)
+    scores = [task[0].score for task in tasks[:MARGIN_OVER]]
+    return scores[0] * MARGIN_OVER / sum(scores)
+
+
+FILLER_RUN = 4  # most words one filler phrase spans when cut (我想 / 问 / 一下)
+
+
+def without_filler(cut: list[str]) -> list[str]:
+    """The cut question without politeness and filler (index/data/query_filler.txt), whole words only."""
+    filler = set(words("query_filler.txt"))
+    out, at = [], 0
+    while at < len(cut):
+        span = next((n for n in range(min(FILLER_RUN, len(cut) - at), 0, -1) if "".join(cut[at : at + n]) in filler), 0)
+        if not span:
+            out.append(cut[at])
+        at += span or 1
+    return out
 
 
 def _within(inner: list[tuple[int, int]], outer: list[tuple[int, int]]) -> bool:

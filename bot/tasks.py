@@ -38,12 +38,19 @@ def near_identical(a: Hit, b: Hit) -> bool:
 
 
 def cluster(hits: list[Hit]) -> list[list[Hit]]:
-    """Hits grouped into tasks, in rank order: each joins the first task whose best hit it repeats."""
+    """Hits grouped into tasks, in rank order: each joins the first task whose best hit it repeats.
+
+    Verbatim copies are matched by their text alone, so a task copied by hundreds of plans
+    costs one comparison per distinct wording.
+    """
     tasks: list[list[Hit]] = []
+    by_text: dict[str, list[Hit]] = {}
     for hit in hits:
-        home = next((task for task in tasks if near_identical(task[0], hit)), None)
+        key = squash(normalize(hit.item.text))
+        home = by_text.get(key) or next((task for task in tasks if near_identical(task[0], hit)), None)
         if home is None:
-            tasks.append([hit])
-        else:
-            home.append(hit)
+            home = []
+            tasks.append(home)
+        home.append(hit)
+        by_text.setdefault(key, home)
     return tasks

@@ -361,3 +361,35 @@ def test_unit_listing_puts_lead_roles_first(answerer: Answerer) -> None:
     roles = [e.lead for e in group.items]
     assert roles == sorted(roles, reverse=True)
     assert roles[0] and not roles[-1]
+
+
+# --- politeness and filler -------------------------------------------------------------------
+
+REGULATIONS = {("shantou-2021", "25"), ("honghaiwan-2021", "26"), ("zhanjiang-2021", "26"), ("kaiping-2021", "32")}
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["谁负责规章集中公开？", "请问一下，我想知道谁负责规章集中公开这件事情呢？谢谢", "我想问下规章集中公开归谁管", "麻烦问一下，规章集中公开是哪个单位在管啊"],
+)
+def test_polite_and_wordy_questions_are_answered_like_terse_ones(answerer: Answerer, question: str) -> None:
+    """Politeness and filler are not searched: the wordy question gets the terse one's answer."""
+    answer = answerer.ask(question)
+    assert answer.query.tokens == ("规章", "集中", "公开")
+    assert set(pairs(answer)) >= REGULATIONS
+
+
+@pytest.mark.parametrize("question", ["谢谢你", "你好", "请问一下", "麻烦您了，谢谢"])
+def test_politeness_alone_is_not_covered(answerer: Answerer, question: str) -> None:
+    """A message of nothing but politeness has nothing to search."""
+    answer = answerer.ask(question)
+    assert answer.no_answer
+    assert answer.query.tokens == ()
+
+
+def test_filler_is_dropped_only_as_whole_words() -> None:
+    """一下 goes as a word of its own, not from inside 统一下发."""
+    from bot.answer import without_filler
+
+    assert without_filler(["请问", "一下", "统一", "下发", "谢谢"]) == ["统一", "下发"]
+    assert without_filler(["我想", "知道", "规章"]) == ["规章"]
