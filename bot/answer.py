@@ -277,6 +277,14 @@ class Answerer:
         found = [n for n in self.unit_names if n in text]
         return self.unit_names[max(found, key=len)] if found else ""
 
+    def topic_tokens(self, text: str, query: Query, ignore: tuple[str, ...] = ()) -> list[str]:
+        """The search tokens of text that name a topic: not its place or unit, nor any word of ignore."""
+        rest = normalize(text)
+        for word in sorted([query.place, query.unit, *ignore], key=len, reverse=True):
+            rest = rest.replace(word, " ") if word else rest
+        named = {*self.engine.segmenter.tokens(query.place), *self.engine.segmenter.tokens(query.unit)}
+        return [t for t in self.engine.segmenter.tokens(rest) if t not in named]
+
     # --- answering -----------------------------------------------------------------------
 
     def regions(self) -> list[str]:

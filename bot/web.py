@@ -33,6 +33,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.answer import MAX_QUESTION, Answerer
 from bot.dialogue import Dialogue
+from bot.due import falling_due
 from bot.render import answer_json, context_json, item_json, item_label
 from bot.settings import Settings
 from index.store import Store
@@ -421,6 +422,17 @@ def add_api_routes(app: FastAPI, web: Web) -> None:
         with web.lock:
             ranges = _region_scope(web, region)
             return web.answerer.engine.store.unit_counts(ranges)
+
+    @app.get("/api/due")
+    def due(before: str = "", unit: str = "", region: str = "") -> list[dict[str, Any]]:
+        """Items due on or before a date (YYYY-MM-DD), of one unit or region, the earliest first."""
+        last = _parse_date(before, "before").isoformat() if before else ""
+        with web.lock:
+            try:
+                found = falling_due(web.answerer, last, unit, region)
+            except ValueError as exc:
+                raise ApiError(404, str(exc)) from None
+        return [item_json(item) for _, item in found]
 
     @app.post("/api/feedback", status_code=204)
     def feedback(body: FeedbackBody, request: Request) -> Response:

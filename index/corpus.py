@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
+from index.deadline import read_due
 from index.errors import CatalogError, DuplicateDocument, InputError
 from index.metadata import guess_metadata
 from index.models import Document, Item
@@ -117,7 +118,13 @@ def read_plan(path: Path, given: dict, taken: dict[str, Path] | None = None) -> 
         layout, items = parse_layout(source.text, source.tables, document.id, str(path))
     except OSError as exc:
         raise InputError(exc.strerror or str(exc), path) from None
-    return Parsed(document, items, f"{source.layout}: {layout}", guessed)
+    return Parsed(document, [with_due(item, document.year) for item in items], f"{source.layout}: {layout}", guessed)
+
+
+def with_due(item: Item, year: int | None) -> Item:
+    """The item with its deadline read into due dates (index/deadline.py)."""
+    due = read_due(item.deadline, item.text, year)
+    return replace(item, due=due.dates, ongoing=due.ongoing)
 
 
 def given_metadata(paths: Iterable[Path], overrides: dict | None = None) -> list[tuple[Path, dict]]:

@@ -223,6 +223,10 @@ class Engine:
         where = "id IN (SELECT item_id FROM item_units WHERE normalized = ? OR name = ?)"
         return [item for _, item in self.store.items_where(where, [name, name], scope)]
 
+    def due_items(self, scope: Ranges | None = None) -> list[Item]:
+        """Items with a due date, inside the scope, in index order."""
+        return self.store.items_due(scope)
+
     def unit_names(self) -> list[str]:
         """Every distinct unit name, as normalized."""
         return self.store.unit_names()
