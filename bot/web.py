@@ -34,7 +34,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from bot.answer import MAX_QUESTION, Answerer
 from bot.dialogue import Dialogue
 from bot.due import falling_due
-from bot.render import answer_json, context_json, item_json, item_label
+from bot.render import answer_json, context_json, follow_up_hint, item_json, item_label, listing_header
 from bot.settings import Settings
 from index.store import Store
 
@@ -170,7 +170,11 @@ class Web:
             latency = (time.perf_counter() - start) * 1000
             items = [f"{h.item.doc} {h.item.number}" for h in answer.hits]
             question_id = self.log.record_question(session, text, answer.query.intent, items, latency, answer.no_answer)
-            body = answer_json(answer, self.answerer.engine.documents) | {"context": context_json(answer)}
+            body = answer_json(answer, self.answerer.engine.documents) | {
+                "context": context_json(answer),
+                "heading": listing_header(answer) if answer.listing else None,  # the listing's first line
+                "hint": follow_up_hint(answer) or None,  # the reply in place of "not covered"
+            }
         chat.asked.add(question_id)
         return {**body, "suggestions": list(answer.suggestions), "session": session, "question_id": question_id}
 

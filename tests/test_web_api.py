@@ -89,7 +89,7 @@ def test_ask_answers_with_the_json_of_ask_json(client: TestClient, web_answerer:
     data = ask(client, "谁负责规章集中公开？")
     expected = answer_json(web_answerer.ask("谁负责规章集中公开？"), web_answerer.engine.documents)
     assert {k: data[k] for k in expected} == expected
-    assert set(data) - set(expected) == {"session", "question_id", "suggestions", "context"}
+    assert set(data) - set(expected) == {"session", "question_id", "suggestions", "context", "heading", "hint"}
     found = {(a["doc"], a["item"]) for a in data["answers"]}
     assert {("zhanjiang-2021", "26"), ("shantou-2021", "25"), ("kaiping-2021", "32")} <= found
     zhanjiang = next(a for a in data["answers"] if a["doc"] == "zhanjiang-2021")
@@ -123,6 +123,27 @@ def test_session_is_a_cookie_and_a_field(client: TestClient) -> None:
     assert ask(client, "湛江市司法局负责哪些工作？")["session"] == session  # by cookie
     other = TestClient(client.app)
     assert ask(other, "湛江市司法局负责哪些工作？", session=session)["session"] == session  # by field
+
+
+def test_follow_ups_through_the_session(client: TestClient) -> None:
+    """A follow-up sent with the session id is read against the question before it."""
+    first = ask(client, "谁负责规章集中公开？")
+    there = ask(TestClient(client.app), "那湛江呢？", session=first["session"])
+    assert (there["best"]["doc"], there["best"]["item"]) == ("zhanjiang-2021", "26")
+    assert there["context"] == {"kind": "place", "place": "湛江", "topic": "规章集中公开",
+                                "text": "按上一问理解为：湛江 · 规章集中公开"}
+    alone = ask(TestClient(client.app), "那湛江呢？")  # a new session: nothing to follow
+    assert (alone["no_answer"], alone["context"]["kind"]) == (True, "followup")
+
+
+def test_listing_heading_and_hints(client: TestClient) -> None:
+    """A listing comes with its first line; a follow-up with nothing to follow with its short reply."""
+    unit = ask(client, "湛江市司法局负责哪些工作？")
+    assert unit["heading"] == "市司法局 负责以下 4 项："
+    assert [e["item"] for e in unit["listing"][0]["items"]] == ["26", "34", "39", "40"]
+    lost = ask(TestClient(client.app), "还有吗？")
+    assert lost["no_answer"] is True and lost["heading"] is None
+    assert lost["hint"] == "这句话像是接着上一问的追问，但前面还没有可以接着的问题。请先完整地问一句，例如“谁负责规章集中公开？”"
 
 
 def test_made_up_session_gets_a_new_one(client: TestClient) -> None:
@@ -226,6 +247,40 @@ def test_units_with_their_counts(client: TestClient) -> None:
     assert "市直各单位" not in units  # a collective name is no body
     everywhere = {u["unit"]: u for u in client.get("/api/units").json()}
     assert everywhere["市政府办公室"]["items"] > 13
+
+
+def test_due_by_date_region_and_unit(client: TestClient) -> None:
+    """GET /api/due: items due by a date, of a region or a unit, the earliest first."""
+    due = client.get("/api/due", params={"before": "2021-09-30", "region": "湛江"}).json()
+    assert [(i["doc"], i["item"], i["due"]) for i in due[:3]] == [
+        ("zhanjiang-2021", "1", "2021-09-30"), ("zhanjiang-2021", "2", "2021-09-30"), ("zhanjiang-2021", "15", "2021-09-30")]
+    assert {i["doc"] for i in due} == {"zhanjiang-2021"}
+    unit = client.get("/api/due", params={"unit": "市司法局", "region": "湛江"}).json()
+    assert [(i["item"], i["deadline"]) for i in unit] == [("26", "2021年9月前")]
+    early = client.get("/api/due", params={"before": "2020-12-31"}).json()
+    assert early and all(i["due"] <= "2020-12-31" for i in early)
+    assert early[0]["doc"] == "jinping-2020"
+
+
+@pytest.mark.parametrize(
+    ("params", "status", "message"),
+    [
+        ({"before": "2021-13-01"}, 400, "before: not a date as YYYY-MM-DD: '2021-13-01'"),
+        ({"before": "9月前"}, 400, "before: not a date as YYYY-MM-DD: '9月前'"),
+        ({"region": "火星"}, 404, "no plan for region '火星' (known: 开平市、汕头市、汕头市金平区、汕尾市红海湾经济开发区、湛江市)"),
+    ],
+)
+def test_due_refuses_bad_filters(client: TestClient, params: dict, status: int, message: str) -> None:
+    """A date that is no date is 400; an unknown region is 404."""
+    response = client.get("/api/due", params=params)
+    assert (response.status_code, response.json()) == (status, {"error": message})
+
+
+def test_due_names_units_it_may_mean(client: TestClient) -> None:
+    """An unknown unit is 404 with the units it may have meant."""
+    response = client.get("/api/due", params={"unit": "火星局"})
+    assert response.status_code == 404
+    assert response.json()["error"].startswith("no unit '火星局' (did you mean: ")
 
 
 @pytest.mark.parametrize(

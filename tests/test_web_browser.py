@@ -195,6 +195,14 @@ def test_hostile_question_is_shown_as_text(chat: Chat) -> None:
     assert chat.errors == []
 
 
+def test_what_falls_due(chat: Chat) -> None:
+    """A question about a time lists what falls due, under its first line."""
+    answer = chat.ask("湛江9月前要完成哪些？")
+    expect(answer.locator("p.label").first).to_contain_text("按期限要完成的条目共 8 项")
+    expect(answer.locator("li").first).to_contain_text("完成时限：2021年9月前")
+    assert chat.errors == []
+
+
 def test_example_buttons_ask(chat: Chat) -> None:
     """The example questions (index/data/examples.txt) are buttons that ask."""
     chat.page.get_by_role("button", name="湛江市司法局负责哪些工作？").click()

@@ -90,18 +90,8 @@
     return box;
   }
 
-  function listingHeader(data, count, groups) {
-    if (data.intent === 'unit') {
-      const regions = groups > 1 ? '（' + groups + ' 个地区）' : '';
-      return (data.filters.unit || '') + ' 负责以下 ' + count + ' 项' + regions + '：';
-    }
-    if (data.intent === 'more') return '更多相关条目，共 ' + count + ' 项：';
-    return '第' + (data.filters.item || '') + '项，共 ' + count + ' 份方案：';
-  }
-
   function listing(data, article) {
-    const count = data.listing.reduce((n, group) => n + group.items.length, 0);
-    article.append(el('p', 'label', listingHeader(data, count, data.listing.length)));
+    article.append(el('p', 'label', data.heading));
     data.listing.forEach((group) => {
       if (data.listing.length > 1) article.append(el('h3', 'group', group.region));
       const list = el('ul', 'unit-list');
@@ -112,7 +102,9 @@
         } else {
           li.append(heading(entry));
           const role = entry.unit ? '（' + (entry.lead ? '牵头' : '负责') + '）' : '';
-          li.append(el('p', null, role + entry.task), labelled('责任单位', units(entry)), original(entry));
+          li.append(el('p', null, role + entry.task), labelled('责任单位', units(entry)));
+          if (entry.deadline) li.append(labelled('完成时限', entry.deadline));
+          li.append(original(entry));
         }
         list.append(li);
       });
@@ -152,12 +144,11 @@
 
   function render(data) {
     const article = el('article', 'answer');
-    const said = data.context && data.context.text;
     if (data.no_answer) {
-      if (said) article.append(el('p', null, said));
+      if (data.hint) article.append(el('p', null, data.hint));
       else notCovered(data, article);
     } else {
-      if (said) article.append(el('p', 'context', said));
+      if (data.context && data.context.text) article.append(el('p', 'context', data.context.text));
       if (data.listing.length) {
         listing(data, article);
       } else {
