@@ -11,8 +11,6 @@ from index.deadline import read_due
 from index.errors import CatalogError, DuplicateDocument, InputError
 from index.metadata import guess_metadata
 from index.models import Document, Item
-from index.parse import parse_layout
-from index.readers import PLAN_SUFFIXES, read_source
 
 CATALOG = "catalog.toml"
 
@@ -87,6 +85,8 @@ def load_catalog(folder: Path) -> dict[str, dict]:
 
 def plan_files(paths: Iterable[Path]) -> list[Path]:
     """The plan files named, folders expanded to the plans they hold (sorted)."""
+    from index.readers import PLAN_SUFFIXES  # the readers load only to ingest, as in read_plan
+
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
@@ -110,6 +110,9 @@ def document_for(path: Path, given: dict, text: str) -> tuple[Document, tuple[st
 
 def read_plan(path: Path, given: dict, taken: dict[str, Path] | None = None) -> Parsed:
     """Read and parse one plan file; given: catalog entry and overrides. Raises InputError."""
+    from index.parse import parse_layout  # here, not above: a query process never loads the parsers
+    from index.readers import read_source
+
     try:
         source = read_source(path)
         document, guessed = document_for(path, given, source.text)
