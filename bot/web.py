@@ -36,6 +36,7 @@ from bot.dialogue import Dialogue
 from bot.due import falling_due
 from bot.render import answer_json, context_json, follow_up_hint, item_json, item_label, listing_header
 from bot.settings import Settings
+from index.errors import PolicyQAError
 from index.store import Store
 
 STATIC = Path(__file__).parent / "static"
@@ -148,7 +149,8 @@ class Web:
 
     settings: Settings
     answerer: Answerer
-    lock: threading.Lock = field(default_factory=threading.Lock)  # one answer or log write at a time
+    lock: threading.Lock = field(default_factory=threading.Lock)  # one answer at a time (one engine connection)
+    log_lock: threading.Lock = field(default_factory=threading.Lock)  # one use of the log's connection at a time
     sessions: Sessions = field(default_factory=Sessions)
     admins: dict[str, float] = field(default_factory=dict)  # staff login token -> expiry (monotonic)
     salt: str = field(default_factory=lambda: secrets.token_hex(8))  # for client hashes in the server log
@@ -168,14 +170,21 @@ class Web:
             start = time.perf_counter()
             answer = chat.dialogue.reply(text)
             latency = (time.perf_counter() - start) * 1000
-            items = [f"{h.item.doc} {h.item.number}" for h in answer.hits]
-            question_id = self.log.record_question(session, text, answer.query.intent, items, latency, answer.no_answer)
             body = answer_json(answer, self.answerer.engine.documents) | {
                 "context": context_json(answer),
                 "heading": listing_header(answer) if answer.listing else None,  # the listing's first line
                 "hint": follow_up_hint(answer) or None,  # the reply in place of "not covered"
             }
-        chat.asked.add(question_id)
+        items = [f"{h.item.doc} {h.item.number}" for h in answer.hits]
+        try:
+            with self.log_lock:
+                question_id = self.log.record_question(session, text, answer.query.intent, items, latency,
+                                                       answer.no_answer)
+        except PolicyQAError as exc:  # a rebuild held the log too long: answer all the same
+            log.warning("question not logged: %s", exc)
+            question_id = None
+        if question_id is not None:
+            chat.asked.add(question_id)
         return {**body, "suggestions": list(answer.suggestions), "session": session, "question_id": question_id}
 
     def logged_in(self, request: Request) -> None:
@@ -446,8 +455,12 @@ def add_api_routes(app: FastAPI, web: Web) -> None:
             raise ApiError(404, f"no question {body.question_id} in this session")
         if body.question_id in chat.voted:
             raise ApiError(409, "this answer has feedback already")
-        with web.lock:
-            web.log.record_feedback(body.question_id, session, 1 if body.vote == "up" else -1)
+        try:
+            with web.log_lock:
+                web.log.record_feedback(body.question_id, session, 1 if body.vote == "up" else -1)
+        except PolicyQAError as exc:
+            log.warning("feedback not logged: %s", exc)
+            raise ApiError(503, "the question log is busy: please try again") from None
         chat.voted.add(body.question_id)
         return Response(status_code=204)
 
@@ -514,7 +527,7 @@ def add_admin_routes(app: FastAPI, web: Web) -> None:
     def stats(request: Request) -> dict[str, Any]:
         """Questions per day, most asked, not covered, 👎 answers, and the plans with their ingest reports."""
         web.logged_in(request)
-        with web.lock:
+        with web.log_lock:
             summary = web.log.stats()
             reports = web.log.reports()
             down = web.log.down_voted()
@@ -526,7 +539,7 @@ def add_admin_routes(app: FastAPI, web: Web) -> None:
     def export(request: Request) -> StreamingResponse:
         """The whole question log as CSV (chat ids hashed)."""
         web.logged_in(request)
-        with web.lock:
+        with web.log_lock:
             rows = list(web.log.question_log())
         headers = {"Content-Disposition": 'attachment; filename="questions.csv"'}
         return StreamingResponse(_csv(rows), media_type="text/csv; charset=utf-8", headers=headers)

@@ -158,7 +158,7 @@
         if (elsewhere.length) article.append(folded('其他地区的同一任务', elsewhere));
       }
     }
-    article.append(feedback(data));
+    if (data.question_id !== null) article.append(feedback(data));
     return article;
   }
 
