@@ -55,6 +55,7 @@ class Query:
     number: str = ""
     tokens: tuple[str, ...] = ()
     units: tuple[str, ...] = ()  # every indexed name the unit asked about stands for
+    unit_text: str = ""  # the unit as the question writes it, place included (开平市财政局, 卫健局)
 
 
 @dataclass(frozen=True)
@@ -251,8 +252,8 @@ class Answerer:
             intent = "what"
         else:
             intent = "who"
-        unit, names = (_unit_label(match), match.names) if match else ("", ())
-        return Query(question, intent, place, allowed, unit, number, tokens, names)
+        unit, names, written = (_unit_label(match), match.names, match.span) if match else ("", (), "")
+        return Query(question, intent, place, allowed, unit, number, tokens, names, written)
 
     def _only_asks_about(self, match: UnitMatch, text: str, place: str) -> bool:
         """True when the question says nothing besides the unit but that it asks for its work (X要干啥, X)."""
@@ -282,6 +283,15 @@ class Answerer:
             return False
         return self.engine.contains_phrase(phrase, outside=self.places[alias])
 
+    def topic_tokens(self, text: str, query: Query, ignore: tuple[str, ...] = ()) -> list[str]:
+        """The search tokens of text that name a topic: not its place or unit, nor any word of ignore."""
+        rest = normalize(text)
+        for word in sorted([query.place, query.unit, query.unit_text, *ignore], key=len, reverse=True):
+            rest = rest.replace(word, " ") if word else rest
+        named = {*self.engine.segmenter.tokens(query.place), *self.engine.segmenter.tokens(query.unit)}
+        segmenter = self.engine.segmenter
+        return [t for t in segmenter.search_tokens(without_filler(segmenter.words(rest))) if t not in named]
+
     # --- answering -----------------------------------------------------------------------
 
     def regions(self) -> list[str]:
@@ -307,7 +317,7 @@ class Answerer:
             return Answer(Query(name, "unit", region), suggestions=self.similar_units(name))
         place = match.place or region
         allowed = self.places.get(normalize(place)) if place else None
-        query = Query(name, "unit", place, allowed, _unit_label(match), units=match.names)
+        query = Query(name, "unit", place, allowed, _unit_label(match), units=match.names, unit_text=match.span)
         return Answer(query, listing=self._by_unit(query))
 
     def similar_units(self, name: str) -> tuple[str, ...]:

@@ -113,31 +113,70 @@ def _run_ingest(settings: Settings, paths: list[Path], everything: bool, overrid
 
 
 @cli.command("ingest")
-@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
-@click.option("--replace-all", is_flag=True, help="rebuild the index from PATHS alone")
-@click.option("--doc-id", help="document id (one file only; default: catalog or file name)")
-@click.option("--title", help="document title (one file only)")
-@click.option("--region", help="region, e.g. 湛江市 (one file only)")
-@click.option("--year", type=int, help="year of the plan (one file only)")
+@click.argument("sources", nargs=-1)
+@click.option("--replace-all", is_flag=True, help="rebuild the index from SOURCES alone")
+@click.option("--doc-id", help="document id (one file or address only; default: catalog, file or page name)")
+@click.option("--title", help="document title (one file or address only)")
+@click.option("--region", help="region, e.g. 湛江市 (one file or address only)")
+@click.option("--year", type=int, help="year of the plan (one file or address only)")
 @db_option
 def ingest_command(
-    settings: Settings, paths: tuple[Path, ...], replace_all: bool,
+    settings: Settings, sources: tuple[str, ...], replace_all: bool,
     doc_id: str | None, title: str | None, region: str | None, year: int | None,
 ) -> None:
-    """Build the index from plan files (default: the whole corpus folder, replacing the index).
+    """Build the index from plan files or web addresses (default: the whole corpus folder, replacing the index).
 
-    Naming PATHS (.txt .md .docx .html .pdf) adds those plans, replacing documents with the
-    same id and keeping the rest. Metadata comes from these options, then corpus catalog.toml
-    beside the file, then the text itself (shown). A file that cannot be read is reported and
-    skipped; the exit code is then 1.
+    Naming SOURCES (.txt .md .docx .doc .xlsx .xls .html .pdf … files, or http(s):// addresses) adds
+    those plans, replacing documents with the same id and keeping the rest. An address is fetched with
+    its plan attachments into the corpus folder (recorded in its catalog.toml, so a rebuild needs no
+    network). Metadata comes from these options, then catalog.toml beside the file, then the text
+    itself (shown). A source that cannot be read is reported and skipped; the exit code is then 1.
     """
+    from index.fetch import is_address
+
     overrides = {k: v for k, v in {"id": doc_id, "title": title, "region": region, "year": year}.items() if v}
-    if overrides and (len(paths) != 1 or paths[0].is_dir()):
-        raise click.UsageError("--doc-id/--title/--region/--year describe one file: name exactly one")
-    everything = replace_all or not paths
-    failed = _run_ingest(settings, list(paths) or [settings.corpus], everything, overrides)
+    addresses = [s for s in sources if is_address(s)]
+    paths = [Path(s) for s in sources if not is_address(s)]
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise click.UsageError(f"no such file or folder: {', '.join(missing)}")
+    if overrides and (len(sources) != 1 or (paths and paths[0].is_dir())):
+        raise click.UsageError("--doc-id/--title/--region/--year describe one file or address: name exactly one")
+    failed = 0
+    for address in addresses:
+        fetched, errors = _fetch(settings, address, overrides)
+        paths += fetched
+        failed += errors
+    if addresses and not paths:
+        sys.exit(1)
+    everything = replace_all or not sources
+    failed += _run_ingest(settings, paths or [settings.corpus], everything, {} if addresses else overrides)
     if failed:
         sys.exit(1)
+
+
+def _fetch(settings: Settings, address: str, overrides: dict) -> tuple[list[Path], int]:
+    """Fetch the plans at an address into the corpus folder and report where each came from."""
+    from index.errors import FetchError
+    from index.fetch import fetch_plans
+
+    try:
+        result = fetch_plans(address, settings.corpus, overrides.get("id"), given=overrides, progress=_progress)
+    except FetchError as exc:
+        click.echo(f"error: {exc}", err=True)
+        return [], 1
+    for plan in result.plans:
+        taken = {}
+        for key, where in plan.taken.items():
+            taken.setdefault(where, []).append(key)
+        sources = "; ".join(f"{', '.join(keys)} from {where}" for where, keys in taken.items())
+        click.echo(f"{plan.entry['id']} <- {plan.origin} ({plan.entry['url']}), kept as {plan.path}; {sources}",
+                   err=True)
+    for note in result.notes:
+        click.echo(f"  note: {note}", err=True)
+    for error in result.errors:
+        click.echo(f"error: {error}", err=True)
+    return [plan.path for plan in result.plans], len(result.errors)
 
 
 def item_json(item: Item) -> dict[str, Any]:
@@ -151,6 +190,9 @@ def item_json(item: Item) -> dict[str, Any]:
         "lead_units": list(item.units.lead),
         "other_units": list(item.units.others),
         "deadline": item.deadline,
+        "due": item.due[0] if item.due else None,
+        "due_dates": list(item.due),
+        "ongoing": item.ongoing,
     }
 
 
@@ -216,6 +258,7 @@ def load_answerer(settings: Settings):
 @db_option
 def ask_command(settings: Settings, question: str, as_json: bool, doc: str | None, region: str | None) -> None:
     """Answer one question; QUESTION '-' reads one question per line from standard input."""
+    from bot.dialogue import Dialogue
     from bot.render import answer_json, render_answer
 
     answerer = load_answerer(settings)
@@ -227,11 +270,41 @@ def ask_command(settings: Settings, question: str, as_json: bool, doc: str | Non
     for text in questions:
         if question == "-" and not text:
             continue
-        answer = answerer.ask(text, scope=scope)
+        answer = Dialogue(answerer, scope=scope).reply(text)  # each question on its own
         if as_json:
             click.echo(json.dumps(answer_json(answer, answerer.engine.documents), ensure_ascii=False))
         else:
             click.echo(render_answer(answer, answerer.engine.documents))
+
+
+@cli.command("due")
+@click.option("--before", type=click.DateTime(["%Y-%m-%d"]), help="only items due on or before this date (YYYY-MM-DD)")
+@click.option("--unit", help="only this unit's items (a name or alias)")
+@click.option("--region", help="only this region's plans")
+@click.option("--json", "as_json", is_flag=True, help="print JSON")
+@db_option
+def due_command(settings: Settings, before: Any, unit: str | None, region: str | None, as_json: bool) -> None:
+    """List the items with a due date, the earliest first: date, item, units, the deadline as written."""
+    answerer = load_answerer(settings)
+    try:
+        scope = answerer.scope(region) if region else None
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    if unit:
+        listed = answerer.unit(unit, region or "")
+        if listed.no_answer and listed.suggestions:
+            raise click.ClickException(f"no unit {unit!r} (did you mean: {'、'.join(listed.suggestions)})")
+        items = [hit.item for hit in listed.hits if hit.item.due]
+    else:
+        items = answerer.engine.due_items(scope[1] if scope else None)
+    last = before.date().isoformat() if before else "9999-12-31"
+    due = sorted(((d, item) for item in items for d in item.due[:1] if d <= last), key=lambda pair: pair[0])
+    if as_json:
+        click.echo(json.dumps([item_json(item) for _, item in due], ensure_ascii=False, indent=1))
+        return
+    for day, item in due:
+        units = "、".join([*(f"{n}（牵头）" for n in item.units.lead), *item.units.others]) or "（未写明）"
+        click.echo(f"{day}  {item.doc} {item.number}  {units}  时限：{item.deadline or '（见原文）'}")
 
 
 @cli.command("eval")

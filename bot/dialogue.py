@@ -17,8 +17,10 @@ from collections.abc import Hashable
 from dataclasses import dataclass, field, replace
 
 from bot.answer import Answer, Answerer, Context, Listed, Query, RegionGroup, _chinese_number
+from bot.due import due_answer
 from index.lexicon import table
 from index.models import Hit, Item
+from index.rank import Ranges
 from index.segment import normalize
 
 MORE_PAGE = 5  # items a "还有吗" adds
@@ -52,6 +54,7 @@ class Dialogue:
 
     answerer: Answerer
     region: str = ""  # the chat's chosen region (/region), a default for questions naming none
+    scope: tuple[str, Ranges] | None = None  # a hard restriction (ask --doc/--region), from Answerer.scope
     state: State = field(default_factory=State)
 
     def reply(self, text: str) -> Answer:
@@ -69,15 +72,15 @@ class Dialogue:
         if refers and self.state.focus is not None and not query.place:
             if not topic or self.answerer.ask(text, self.region).no_answer:
                 return self._about_focus(text, query)
-        if topic or query.number:
+        if topic or query.number or (query.intent == "unit" and query.place):
             follows = _opens_follow_up(message) and not query.place and not query.unit
             if (follows or query.number) and not query.place and self.state.place:
                 return self._new_topic_here(text)
             return self._ask(text)
-        if query.place and self.state.question:
+        if query.place and self.state.question and not query.unit:
             return self._elsewhere(text, query.place)
         if query.unit:
-            return self._unit_here(text, query.unit)
+            return self._unit_here(text, query.unit, query.place)
         if _strip_cues(message) != _PUNCTUATION.sub(" ", message).strip():
             return self._about_focus(text, query) if self.state.focus is not None else _hint(text, "followup")
         return self._ask(text)  # no topic and no follow-up cue either: nothing to carry over
@@ -106,13 +109,15 @@ class Dialogue:
 
     def _ask(self, text: str, region: str = "", context: Context | None = None) -> Answer:
         """Ask the answerer and remember the question as the chat's new topic."""
-        answer = self.answerer.ask(text, region or self.region)
+        region = region or self.region
+        answer = due_answer(self.answerer, text, region, self.scope) or self.answerer.ask(text, region, self.scope)
         query = answer.query
         place = query.place or region or self.region
         question = normalize(text.strip())
         if query.place:
             question = question.replace(query.place, " ", 1).strip()
-        label = query.unit if query.intent == "unit" else _topic_label(question, query.unit)
+        label = {"unit": query.unit, "due": _PUNCTUATION.sub("", question.replace(query.unit, ""))}.get(
+            query.intent) or _topic_label(question, query.unit)
         self.state = State(question=question, topic=label, place=place, unit=query.unit, query=query)
         self._show(answer)
         return replace(answer, context=context)
@@ -132,9 +137,9 @@ class Dialogue:
         return replace(answer, query=replace(answer.query, text=text),
                        context=Context("place", place=place, topic=topic, unit=unit))
 
-    def _unit_here(self, text: str, unit: str) -> Answer:
-        """A unit named alone: its items, in the last place."""
-        place = self.state.place
+    def _unit_here(self, text: str, unit: str, place: str) -> Answer:
+        """A unit named alone (那市财政局呢？): its items, in the place named or else the last place."""
+        place = place or self.state.place
         answer = self._ask(_cues()["unit_question"].format(unit=unit), place)
         return replace(answer, query=replace(answer.query, text=text),
                        context=Context("unit", place=place, unit=unit) if place else None)
@@ -196,12 +201,7 @@ class Dialogue:
 
     def _topic_tokens(self, message: str, query: Query) -> list[str]:
         """The words of a message that name a topic: not its place, unit or follow-up cues."""
-        rest = message
-        for name in (query.place, query.unit):
-            if name:
-                rest = rest.replace(name, " ")
-        rest = _strip_cues(rest)
-        return self.answerer.engine.segmenter.tokens(rest)
+        return self.answerer.topic_tokens(_strip_cues(message), query)
 
 
 def _strip_cues(text: str, extra: tuple[str, ...] = ()) -> str:

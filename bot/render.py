@@ -76,11 +76,13 @@ def _hit_json(hit: Hit, document: Document) -> dict:
         "doc": item.doc, "title": document.title, "region": document.region, "year": document.year,
         "item": item.number, "task": item.task, "text": item.text, "units": item.units.raw,
         "lead_units": list(item.units.lead), "other_units": list(item.units.others),
-        "deadline": item.deadline, "score": round(hit.score, 3), "matched_terms": list(hit.matched_terms),
+        "deadline": item.deadline, "due": item.due[0] if item.due else None, "due_dates": list(item.due),
+        "ongoing": item.ongoing, "score": round(hit.score, 3), "matched_terms": list(hit.matched_terms),
     }
 
 
 NOT_COVERED = "没有找到相关内容：已收录的政务公开工作要点分工方案里没有涉及这个问题。"
+NOTHING_DUE = "已收录的方案里没有在所问时间前到期的条目（没有写明时限的、长期工作不计在内）。"
 FOLLOW_UP_HINTS = {  # a follow-up that had nothing to follow (Context.kind)
     "followup": "这句话像是接着上一问的追问，但前面还没有可以接着的问题。请先完整地问一句，例如“谁负责规章集中公开？”",
     "more": "没有更多相关条目了。可以换个说法，或者问别的地区（如“那湛江呢？”）。",
@@ -97,10 +99,12 @@ def context_line(answer: Answer) -> str:
 
 
 def follow_up_hint(answer: Answer) -> str:
-    """The short hint for a follow-up with nothing to follow, or ''."""
-    if answer.context is None or answer.hits:
+    """The short reply to a follow-up with nothing to follow, or to a time with nothing due; else ''."""
+    if answer.hits:
         return ""
-    return FOLLOW_UP_HINTS.get(answer.context.kind, "")
+    if answer.query.intent == "due":
+        return NOTHING_DUE
+    return FOLLOW_UP_HINTS.get(answer.context.kind, "") if answer.context else ""
 
 
 def render_answer(answer: Answer, documents: dict[str, Document]) -> str:
@@ -150,6 +154,9 @@ def listing_header(answer: Answer) -> str:
     if answer.query.intent == "unit":
         regions = f"（{len(answer.listing)} 个地区）" if len(answer.listing) > 1 else ""
         return f"{answer.query.unit} 负责以下 {len(answer.hits)} 项{regions}："
+    if answer.query.intent == "due":
+        who = answer.query.unit or answer.query.place
+        return f"{who}按期限要完成的条目共 {len(answer.hits)} 项（时限先到的在前）："
     if answer.query.intent == "more":
         return f"更多相关条目，共 {len(answer.hits)} 项："
     return f"第{answer.query.number}项，共 {len(answer.hits)} 份方案："
@@ -158,6 +165,9 @@ def listing_header(answer: Answer) -> str:
 def _render_listing(answer: Answer, documents: dict[str, Document]) -> str:
     """A unit's items (or the items with a number), one line each, under each region when several."""
     several = len(answer.listing) > 1
+    if answer.query.intent == "due":
+        return "\n".join([listing_header(answer), *(f"· {group.region}：{_summary_line(e.hit.item, documents[group.doc])}"
+                                                     for group in answer.listing for e in group.items)])
     if answer.query.intent != "unit":  # items asked by number are shown whole
         blocks = [(f"【{group.region}】\n" if several else "") + _best_block("what", e.hit.item, documents[group.doc])
                   for group in answer.listing for e in group.items]
@@ -192,7 +202,7 @@ def item_html(item: Item, document: Document, intent: str = "who") -> str:
     """One item as a Telegram HTML block: units, deadline, source, then the text quoted."""
     units = f"<b>责任单位</b>：{escape_html(unit_line(item))}"
     deadline = f"<b>完成时限</b>：{escape_html(item.deadline or '方案未写明')}"
-    first = [deadline, units] if intent == "when" else [units, deadline]
+    first = [deadline, units] if intent in ("when", "due") else [units, deadline]
     text = item.text if len(item.text) <= QUOTE_LIMIT else item.text[:QUOTE_LIMIT] + "…"
     return "\n".join([
         *first,

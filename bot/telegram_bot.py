@@ -122,7 +122,7 @@ def make_view(answer: Answer, answerer: Answerer, page_size: int, question_id: i
     understood = f"<i>{escape_html(context_line(answer))}</i>" if context_line(answer) else ""
     if answer.listing:
         blocks = [b for group in answer.listing for b in listing_html(group, documents, answer.query.intent)]
-        header = listing_header_html(answer) if answer.query.intent == "unit" or len(answer.listing) > 1 else ""
+        header = listing_header_html(answer) if answer.query.intent in ("unit", "due") or len(answer.listing) > 1 else ""
         return View(answer, pack_html(blocks, page_size, "\n".join(filter(None, [understood, header]))),
                     question_id=question_id)
     assert answer.best is not None

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
+from index.deadline import read_due
 from index.errors import CatalogError, DuplicateDocument, InputError
 from index.metadata import guess_metadata
 from index.models import Document, Item
-from index.parse import parse_layout
-from index.readers import PLAN_SUFFIXES, read_source
 
 CATALOG = "catalog.toml"
 
@@ -81,6 +80,8 @@ def load_catalog(folder: Path) -> dict[str, dict]:
 
 def plan_files(paths: Iterable[Path]) -> list[Path]:
     """The plan files named, folders expanded to the plans they hold (sorted)."""
+    from index.readers import PLAN_SUFFIXES  # the readers load only to ingest, as in read_plan
+
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
@@ -104,6 +105,9 @@ def document_for(path: Path, given: dict, text: str) -> tuple[Document, tuple[st
 
 def read_plan(path: Path, given: dict, taken: dict[str, Path] | None = None) -> Parsed:
     """Read and parse one plan file; given: catalog entry and overrides. Raises InputError."""
+    from index.parse import parse_layout  # here, not above: a query process never loads the parsers
+    from index.readers import read_source
+
     try:
         source = read_source(path)
         document, guessed = document_for(path, given, source.text)
@@ -112,7 +116,13 @@ def read_plan(path: Path, given: dict, taken: dict[str, Path] | None = None) -> 
         layout, items = parse_layout(source.text, source.tables, document.id, str(path))
     except OSError as exc:
         raise InputError(exc.strerror or str(exc), path) from None
-    return Parsed(document, items, f"{source.layout}: {layout}", guessed)
+    return Parsed(document, [with_due(item, document.year) for item in items], f"{source.layout}: {layout}", guessed)
+
+
+def with_due(item: Item, year: int | None) -> Item:
+    """The item with its deadline read into due dates (index/deadline.py)."""
+    due = read_due(item.deadline, item.text, year)
+    return replace(item, due=due.dates, ongoing=due.ongoing)
 
 
 def given_metadata(paths: Iterable[Path], overrides: dict | None = None) -> list[tuple[Path, dict]]:

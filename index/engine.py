@@ -12,7 +12,6 @@ from bisect import bisect_left
 from array import array
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from index.corpus import BuildResult, Summary, given_metadata, read_plan
@@ -91,6 +90,8 @@ def _map(function, jobs: list, workers: int, extra: list[str] | None = None):  #
             _start_worker(extra)
         yield from map(function, jobs)
         return
+    from concurrent.futures import ProcessPoolExecutor  # here: only ingest forks, and its import costs a cold ask
+
     initializer = (_start_worker, (extra,)) if extra is not None else (None, ())
     with ProcessPoolExecutor(workers, initializer=initializer[0], initargs=initializer[1]) as pool:
         yield from pool.map(function, jobs)
@@ -219,6 +220,10 @@ class Engine:
         """Items naming the unit (as written or normalized), inside the scope, in index order."""
         where = "id IN (SELECT item_id FROM item_units WHERE normalized = ? OR name = ?)"
         return [item for _, item in self.store.items_where(where, [name, name], scope)]
+
+    def due_items(self, scope: Ranges | None = None) -> list[Item]:
+        """Items with a due date, inside the scope, in index order."""
+        return self.store.items_due(scope)
 
     def unit_names(self) -> list[str]:
         """Every distinct unit name, as normalized."""

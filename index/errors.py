@@ -5,7 +5,8 @@
     │   ├── BadEncoding       not UTF-8 and not GB18030
     │   ├── EmptyDocument     nothing but whitespace
     │   ├── UnknownLayout     no recognizable items
-    │   └── DuplicateDocument a second document with an id already seen
+    │   ├── DuplicateDocument a second document with an id already seen
+    │   └── FetchError        a web address that gave no plan file (carries the address)
     ├── CatalogError          corpus/catalog.toml is malformed
     ├── DataError             a word list under index/data/ is malformed (file and line)
     ├── EmptyCorpus           an index with no documents
@@ -48,6 +49,10 @@ class UnknownLayout(InputError):
 
 class DuplicateDocument(InputError):
     """Two files claim the same document id."""
+
+
+class FetchError(InputError):
+    """A web address that could not be fetched, or whose page holds no plan."""
 
 
 class CatalogError(PolicyQAError):

@@ -63,6 +63,8 @@ class Item:
     deadline: str | None = None
     line: int = 0  # 1-based source line where the item starts
     position: int = 0  # order within the document, from 1
+    due: tuple[str, ...] = ()  # ISO dates the deadline (or the text) names, earliest first (index/deadline.py)
+    ongoing: bool = False  # the deadline says ongoing work: 长期坚持, 常态化 …
 
 
 @dataclass(frozen=True)

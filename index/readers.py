@@ -42,7 +42,7 @@ def read_source(path: Path) -> Source:
     reader = _READERS.get(suffix)
     if reader is None:
         return Source(decode(data, path), [], "text")
-    content = _decode_html(data, path) if suffix in (".html", ".htm") else data
+    content = decode_html(data, path) if suffix in (".html", ".htm") else data
     try:
         return reader(content)
     except InputError as exc:  # readers that know no path leave it to be named here
@@ -160,7 +160,7 @@ _HIDDEN = frozenset({"script", "style", "title", "template"})
 _SOURCE_SPACE = re.compile(r"[ \t\n\r\f]+")  # HTML source whitespace, not U+3000
 
 
-def _decode_html(data: bytes, path: Path) -> str:
+def decode_html(data: bytes, path: Path) -> str:
     """Decode HTML by its <meta charset> (GB2312/GBK read as GB18030), else UTF-8, else GB18030."""
     match = None if data.startswith(b"\xef\xbb\xbf") else _META_CHARSET.search(data[:4096])
     if match:

@@ -82,7 +82,8 @@ def canonical_terms() -> list[str]:
 @cache  # the CLI and the engine both ask; the lists do not change while a process runs
 def fingerprint() -> str:
     """Changes whenever the word lists change (terms, synonyms, stopwords, character table)."""
-    parts = [*words("terms.txt"), *words("synonyms.txt"), *words("stopwords.txt"), *words("t2s_chars.txt")]
+    parts = [*words("terms.txt"), *words("synonyms.txt"), *words("stopwords.txt"), *words("t2s_chars.txt"),
+             *words("deadline_words.toml")]  # due dates are read at ingest
     return hashlib.sha1("\n".join(parts).encode()).hexdigest()[:16]
 
 

@@ -24,12 +24,13 @@ from typing import Any
 from index.models import Document, Item, Unit, Units
 from index.rank import PostingsBuilder, Ranges
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (id TEXT PRIMARY KEY, title TEXT, region TEXT, level TEXT,
     year INTEGER, issuer TEXT, number TEXT, date TEXT, source TEXT);
 CREATE TABLE IF NOT EXISTS items (id INTEGER PRIMARY KEY, doc TEXT, number TEXT, part TEXT,
-    position INTEGER, task TEXT, text TEXT, units_raw TEXT, deadline TEXT, line INTEGER, tokens TEXT);
+    position INTEGER, task TEXT, text TEXT, units_raw TEXT, deadline TEXT, line INTEGER, tokens TEXT,
+    due TEXT, ongoing INTEGER);
 CREATE TABLE IF NOT EXISTS item_units (item_id INTEGER, position INTEGER, name TEXT,
     normalized TEXT, role TEXT, collective INTEGER);
 CREATE TABLE IF NOT EXISTS postings (term TEXT PRIMARY KEY, df INTEGER, ids BLOB, weights BLOB);
@@ -132,10 +133,10 @@ class Store:
     def _insert_item(self, item: Item, tokens: list[str]) -> None:
         """Insert one item and its unit rows."""
         cursor = self.conn.execute(
-            "INSERT INTO items (doc, number, part, position, task, text, units_raw, deadline, line, tokens)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO items (doc, number, part, position, task, text, units_raw, deadline, line, tokens, due, ongoing)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [item.doc, item.number, part_of(item), item.position, item.task, item.text, item.units.raw,
-             item.deadline, item.line, json.dumps(tokens, ensure_ascii=False)],
+             item.deadline, item.line, json.dumps(tokens, ensure_ascii=False), ",".join(item.due), int(item.ongoing)],
         )
         self._last_item_id = cursor.lastrowid
         self.conn.executemany(
@@ -257,6 +258,10 @@ class Store:
         units = self._units_by_item([r["id"] for r in rows])
         return [(r["id"], self._item(r, units.get(r["id"], ()))) for r in rows]
 
+    def items_due(self, ranges: Ranges | None = None) -> list[Item]:
+        """Items with a due date, inside the id ranges, in id order."""
+        return [item for _, item in self.items_where("due != ''", [], ranges)]
+
     def items_by_id(self, ids: list[int]) -> dict[int, Item]:
         """Items by id."""
         if not ids:
@@ -295,6 +300,7 @@ class Store:
             doc=row["doc"], number=row["number"], task=row["task"], text=row["text"],
             units=Units(row["units_raw"], members), deadline=row["deadline"],
             line=row["line"], position=row["position"],
+            due=tuple(filter(None, (row["due"] or "").split(","))), ongoing=bool(row["ongoing"]),
         )
 
 

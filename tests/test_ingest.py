@@ -254,6 +254,9 @@ def test_items_json_zhanjiang_26(hermetic: Path, corpus_db: str) -> None:
         "lead_units": [],
         "other_units": ["各县（市、区）政府（管委会）", "市政府办公室", "市政务服务数据管理局", "市司法局"],
         "deadline": "2021年9月前",
+        "due": "2021-09-30",
+        "due_dates": ["2021-09-30"],
+        "ongoing": False,
     }
 
 
