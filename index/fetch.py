@@ -13,6 +13,7 @@ import re
 from html import escape
 import shutil
 import tempfile
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +31,7 @@ from index.text import squash
 TIMEOUT = 30.0  # seconds without an answer before giving up on an address
 MAX_BYTES = 50 * 2**20  # the largest file fetched
 MAX_REDIRECTS = 5
+TOTAL_TIME = 300.0  # seconds for one file, however steadily a slow server trickles it
 SAME_PLAN = 0.8  # share of the smaller plan's item texts found in the other: the same plan twice
 MAIN_SHARE = 0.8  # a child holding this share of an element's text is the content, not the element
 SECOND_TABLE = 0.05  # … unless tables beside it hold this share (a plan in two tables), not an info box
@@ -105,7 +107,7 @@ def make_client(timeout: float = TIMEOUT, max_redirects: int = MAX_REDIRECTS) ->
                         headers={"User-Agent": "policyqa (plan reader)"})
 
 
-def download(client: httpx.Client, url: str, max_bytes: int = MAX_BYTES) -> Download:
+def download(client: httpx.Client, url: str, max_bytes: int = MAX_BYTES, total_time: float = TOTAL_TIME) -> Download:
     """GET an http(s) address within the client's limits; any failure is a one-line FetchError."""
     if urlsplit(url).scheme.lower() not in ("http", "https"):
         raise FetchError("only http:// and https:// addresses can be fetched", url)
@@ -115,11 +117,13 @@ def download(client: httpx.Client, url: str, max_bytes: int = MAX_BYTES) -> Down
                 raise FetchError(f"HTTP {response.status_code} {response.reason_phrase}", url)
             if int(response.headers.get("content-length") or 0) > max_bytes:
                 raise FetchError(f"larger than {max_bytes // 2**20} MB", url)
-            content = bytearray()
+            content, started = bytearray(), time.monotonic()
             for chunk in response.iter_bytes():
                 content += chunk
                 if len(content) > max_bytes:
                     raise FetchError(f"larger than {max_bytes // 2**20} MB", url)
+                if time.monotonic() - started > total_time:
+                    raise FetchError(f"still arriving after {total_time:g} s", url)
             suffix = _suffix(bytes(content[:2048]), response)
             return Download(str(response.url), bytes(content), suffix)
     except httpx.TooManyRedirects:
