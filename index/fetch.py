@@ -179,7 +179,8 @@ def read_page(page: str, url: str) -> Page:
         return Page(title, date, number, f"{title}\n\n{preformatted[0].text_content()}", attachments, ".txt")
     heading = f"<h1>{escape(title)}</h1>" if title else ""
     body = lxml.html.tostring(content, encoding="unicode")
-    document = f'<html><head><meta charset="utf-8"><title>{escape(title)}</title></head><body>{heading}{body}</body></html>'
+    head = f'<head><meta charset="utf-8"><title>{escape(title)}</title></head>'
+    document = f"<html>{head}<body>{heading}{body}</body></html>"
     return Page(title, date, number, document, attachments)
 
 
@@ -317,8 +318,10 @@ def fetch_plans(
             for n, link in enumerate(page.attachments, 1):
                 say(f"fetching attachment {link.url}")
                 found += _attachment(http, link, work / f"attachment-{n}", page, first.url, max_bytes, result)
+        elif first.suffix not in PLAN_SUFFIXES:
+            raise FetchError("neither a web page nor a plan file", url)
         else:
-            file = work / f"file{first.suffix or '.txt'}"
+            file = work / f"file{first.suffix}"
             found += filter(None, [_candidate(file, first.content, first.url, "the file itself", _NO_PAGE, result)])
         plans = _distinct(found, result.notes)
         if not plans and not result.errors:
@@ -366,7 +369,7 @@ def _candidate(
     # The page's kept content opens with the page's title: its own title line is the page's.
     own_title = parsed.document.title if "title" in parsed.guessed and origin != PAGE else ""
     titles = ((own_title, "the file's own title line"), (_link_title(link_text), "the link text"),
-              (page.title, "the page's title"), (path.stem, "the file name"))
+              (page.title, "the page's title"), (Path(unquote(urlsplit(url).path)).stem or path.stem, "the file name"))
     title, title_from = next((t, where) for t, where in titles if t)
     values = {"title": title} | {k: getattr(page, k) for k in ("date", "number") if getattr(page, k)}
     taken = {"title": title_from} | {k: "the page" for k in values if k != "title"}

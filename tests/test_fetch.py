@@ -162,6 +162,7 @@ def test_redirect_is_followed_and_the_final_address_recorded(site: str, tmp_path
 def test_an_address_to_a_file_is_the_plan_itself(site: str, tmp_path: Path) -> None:
     [plan] = fetch_plans(f"{site}/plan.xlsx", tmp_path).plans
     assert (plan.entry["id"], plan.entry["file"], plan.origin) == ("plan", "plan.xlsx", "the file itself")
+    assert (plan.entry["title"], plan.taken["title"]) == (TITLE, "the file's own title line")
 
 
 @pytest.mark.parametrize(("path", "message"), [
