@@ -15,7 +15,7 @@ from index.models import Document, Item
 CATALOG = "catalog.toml"
 # Limits far above any real plan (the largest item of the bundled and test plans has under 500
 # characters, its unit cell under 150), so a file that goes past one is misread, not large.
-MAX_FILE_BYTES = 200 * 2**20
+MAX_FILE_BYTES = 50 * 2**20  # ingest holds a plan in memory: about 50 MB per MB of text (benchmarks/ingest_memory.py)
 MAX_CELL_CHARS = 20_000
 MAX_ITEM_CHARS = 20_000
 MAX_UNITS_CHARS = 2_000
