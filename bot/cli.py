@@ -11,13 +11,17 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from bot.settings import Settings
 from index.errors import PolicyQAError
 from index.models import Item
+
+if TYPE_CHECKING:
+    from index.corpus import Summary
+    from index.corrections import Corrections
 
 pass_settings = click.make_pass_decorator(Settings)
 
@@ -89,14 +93,16 @@ def _run_ingest(
     settings: Settings, paths: list[Path], everything: bool, overrides: dict | None = None, rebuild: bool = False
 ) -> int:
     """Ingest (or rebuild into a new file and swap in) and report; returns the number of files that failed."""
+    from index.corrections import CORRECTIONS, load_corrections
     from index.engine import build_index
     from index.repair import rebuild_index
 
     start = time.perf_counter()
+    corrections = load_corrections(settings.corpus / CORRECTIONS)
     if rebuild:
-        result = rebuild_index(settings.db, settings.corpus, _progress, settings.lock_wait)
+        result = rebuild_index(settings.db, settings.corpus, _progress, settings.lock_wait, corrections)
     else:
-        result = build_index(_writer(settings), paths, everything, _progress, overrides)
+        result = build_index(_writer(settings), paths, everything, _progress, overrides, corrections=corrections)
     for summary in result.summaries:
         document, without = summary.document, summary.without_unit
         click.echo(
@@ -109,10 +115,32 @@ def _run_ingest(
         if summary.guessed:
             shown = ", ".join(f"{k}={getattr(document, k)}" for k in summary.guessed)
             click.echo(f"  guessed from the text: {shown} (set with --title/--region/--year or the catalog)", err=True)
+        _report_corrections(corrections, summary)
+    if everything or rebuild:
+        _report_unknown_corrections(settings, corrections)
     for error in result.errors:
         click.echo(f"error: {error}", err=True)
     _report_held(settings, f"in {time.perf_counter() - start:.2f} s", result.summaries, len(result.errors))
     return len(result.errors)
+
+
+def _report_corrections(corrections: Corrections, summary: Summary) -> None:
+    """Which items of a plan staff corrected, and each correction naming an item it does not have."""
+    if summary.corrected:
+        click.echo(f"  corrected by {corrections.path}: items {', '.join(summary.corrected)}", err=True)
+    for number in summary.stale:
+        click.echo(f"warning: {corrections.path} [{summary.document.id}.{number}]: the plan has no item {number}; "
+                   "the correction is not applied", err=True)
+
+
+def _report_unknown_corrections(settings: Settings, corrections: Corrections) -> None:
+    """Each document the corrections name that a full rebuild did not index."""
+    from index.store import Store
+
+    stored = {d.id for d in Store(settings.db).documents()}
+    for doc, _ in corrections.by_doc:
+        if doc not in stored:
+            click.echo(f"warning: {corrections.path} [{doc}]: no document {doc!r} in the index", err=True)
 
 
 def _report_held(settings: Settings, elapsed: str, summaries: list, failed: int) -> None:
@@ -234,6 +262,7 @@ def item_json(item: Item) -> dict[str, Any]:
         "due": item.due[0] if item.due else None,
         "due_dates": list(item.due),
         "ongoing": item.ongoing,
+        "corrected": item.corrected,
     }
 
 
@@ -258,6 +287,38 @@ def items_command(settings: Settings, doc: str | None, as_json: bool) -> None:
         units = "、".join(filter(None, [lead, "、".join(item.units.others)])) or "（未写明）"
         deadline = f"  时限：{item.deadline}" if item.deadline else ""
         click.echo(f"{item.doc} {item.number}  {units}{deadline}")
+
+
+DOUBTS = {"no-unit": "未写明责任单位", "not-a-body": "「{}」不像单位名称", "long-cell": "单位格过长（{}字）"}
+
+
+@cli.command("review")
+@click.argument("doc")
+@db_option
+def review_command(settings: Settings, doc: str) -> None:
+    """Every item of a plan, one line each with units and deadline, the doubtful ones marked "?".
+
+    Fix what the reader got wrong in corpus/corrections.toml (see README), then ingest again.
+    """
+    from bot.render import unit_line
+    from index.corrections import CORRECTIONS, doubts
+    from index.store import Store
+
+    ensure_index(settings)
+    store = Store(settings.db)
+    if doc not in {d.id for d in store.documents()}:
+        raise click.ClickException(f"no document {doc!r} (see `policyqa items`)")
+    reviewed = doubts([item for item, _ in store.items(doc)])
+    for item, found in reviewed:
+        deadline = f"  时限：{item.deadline}" if item.deadline else ""
+        flags = "  ← " + "；".join(DOUBTS[d.kind].format(d.detail) for d in found) if found else ""
+        click.echo(f"{'?' if found else ' '} {item.number:>4}  {unit_line(item)}{deadline}{flags}")
+    doubtful = [item for item, found in reviewed if found]
+    click.echo(f"{doc}: {len(reviewed)} items, {len(doubtful)} doubtful", err=True)
+    if doubtful:
+        example = doubtful[0]
+        click.echo(f"correct one in {settings.corpus / CORRECTIONS}, then run `policyqa ingest`:\n"
+                   f'[{doc}."{example.number}"]\nunits = "{example.units.raw or "某某局牵头，某某局"}"', err=True)
 
 
 @cli.command("item")

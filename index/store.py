@@ -33,13 +33,13 @@ from index.rank import PostingsBuilder, Ranges
 DatabaseError = sqlite3.Error  # what an edge catches to pass to explain()
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (id TEXT PRIMARY KEY, title TEXT, region TEXT, level TEXT,
     year INTEGER, issuer TEXT, number TEXT, date TEXT, source TEXT);
 CREATE TABLE IF NOT EXISTS items (id INTEGER PRIMARY KEY, doc TEXT, number TEXT, part TEXT,
     position INTEGER, task TEXT, text TEXT, units_raw TEXT, deadline TEXT, line INTEGER, tokens TEXT,
-    due TEXT, ongoing INTEGER);
+    due TEXT, ongoing INTEGER, corrected INTEGER);
 CREATE TABLE IF NOT EXISTS item_units (item_id INTEGER, position INTEGER, name TEXT,
     normalized TEXT, role TEXT, collective INTEGER);
 CREATE TABLE IF NOT EXISTS postings (term TEXT PRIMARY KEY, df INTEGER, ids BLOB, weights BLOB);
@@ -227,10 +227,11 @@ class Store:
     def _insert_item(self, item: Item, tokens: list[str]) -> None:
         """Insert one item and its unit rows."""
         cursor = self.conn.execute(
-            "INSERT INTO items (doc, number, part, position, task, text, units_raw, deadline, line, tokens, due, ongoing)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO items (doc, number, part, position, task, text, units_raw, deadline, line, tokens, due, ongoing,"
+            " corrected) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [item.doc, item.number, part_of(item), item.position, item.task, item.text, item.units.raw,
-             item.deadline, item.line, json.dumps(tokens, ensure_ascii=False), ",".join(item.due), int(item.ongoing)],
+             item.deadline, item.line, json.dumps(tokens, ensure_ascii=False), ",".join(item.due), int(item.ongoing),
+             int(item.corrected)],
         )
         self._last_item_id = cursor.lastrowid
         self.conn.executemany(
@@ -440,6 +441,7 @@ class Store:
             units=Units(row["units_raw"], members), deadline=row["deadline"],
             line=row["line"], position=row["position"],
             due=tuple(filter(None, (row["due"] or "").split(","))), ongoing=bool(row["ongoing"]),
+            corrected=bool(row["corrected"]),
         )
 
 
