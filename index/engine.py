@@ -28,8 +28,6 @@ if TYPE_CHECKING:
 POSTINGS_CACHE = 256 * 2**20  # bytes of postings a long-running process keeps in memory
 PARALLEL_ABOVE = 5_000  # items to segment before a second process pays for its start-up
 SURVEY_PARALLEL_ABOVE = 8  # files to read before reading them on all cores pays
-
-
 LONGEST_WORD = 50  # jieba keeps every prefix of a dictionary word: memory grows with its square
 
 
