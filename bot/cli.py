@@ -17,7 +17,6 @@ import click
 
 from bot.settings import Settings
 from index.errors import PolicyQAError
-from index.models import Item
 
 if TYPE_CHECKING:
     from index.corpus import Summary
@@ -248,30 +247,13 @@ def remove_command(settings: Settings, docs: tuple[str, ...]) -> None:
                f"{settings.db} now holds {len(_writer(settings).documents())} documents", err=True)
 
 
-def item_json(item: Item) -> dict[str, Any]:
-    """An item as the JSON the staff views print."""
-    return {
-        "doc": item.doc,
-        "item": item.number,
-        "task": item.task,
-        "text": item.text,
-        "units": item.units.raw,
-        "lead_units": list(item.units.lead),
-        "other_units": list(item.units.others),
-        "deadline": item.deadline,
-        "due": item.due[0] if item.due else None,
-        "due_dates": list(item.due),
-        "ongoing": item.ongoing,
-        "corrected": item.corrected,
-    }
-
-
 @cli.command("items")
 @click.option("--doc", "doc", help="only this document id")
 @click.option("--json", "as_json", is_flag=True, help="print JSON")
 @db_option
 def items_command(settings: Settings, doc: str | None, as_json: bool) -> None:
     """List items: number, units (lead first) and deadline, one line each."""
+    from bot.render import item_json
     from index.store import Store
 
     ensure_index(settings)
@@ -328,7 +310,7 @@ def review_command(settings: Settings, doc: str) -> None:
 @db_option
 def item_command(settings: Settings, doc: str, number: str, as_json: bool) -> None:
     """Show one item whole, with its source."""
-    from bot.render import render_item
+    from bot.render import item_json, render_item
     from index.store import Store
 
     ensure_index(settings)
@@ -393,20 +375,14 @@ def ask_command(settings: Settings, question: str, as_json: bool, doc: str | Non
 @db_option
 def due_command(settings: Settings, before: Any, unit: str | None, region: str | None, as_json: bool) -> None:
     """List the items with a due date, the earliest first: date, item, units, the deadline as written."""
+    from bot.due import falling_due
+    from bot.render import item_json
+
     answerer = load_answerer(settings)
     try:
-        scope = answerer.scope(region) if region else None
+        due = falling_due(answerer, before.date().isoformat() if before else "", unit or "", region or "")
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
-    if unit:
-        listed = answerer.unit(unit, region or "")
-        if listed.no_answer and listed.suggestions:
-            raise click.ClickException(f"no unit {unit!r} (did you mean: {'、'.join(listed.suggestions)})")
-        items = [hit.item for hit in listed.hits if hit.item.due]
-    else:
-        items = answerer.engine.due_items(scope[1] if scope else None)
-    last = before.date().isoformat() if before else "9999-12-31"
-    due = sorted(((d, item) for item in items for d in item.due[:1] if d <= last), key=lambda pair: pair[0])
     if as_json:
         click.echo(json.dumps([item_json(item) for _, item in due], ensure_ascii=False, indent=1))
         return
@@ -509,3 +485,25 @@ def stats_command(settings: Settings) -> None:
     from index.store import Store
 
     click.echo(stats_text(Store(settings.db).stats()))
+
+
+@cli.command("web")
+@click.option("--host", help="address to listen on (default: POLICYQA_HOST, else 127.0.0.1)")
+@click.option("--port", type=click.IntRange(1, 65535), help="port (default: POLICYQA_PORT, else 8000)")
+@click.option("--hash-password", is_flag=True, help="ask for a staff password and print its setting line")
+@db_option
+def web_command(settings: Settings, host: str | None, port: int | None, hash_password: bool) -> None:
+    """Serve the web chat (/), the staff page (/admin) and the HTTP API (/api/…)."""
+    import logging
+
+    from bot.web import hash_password as password_hash, run_web
+
+    if hash_password:
+        password = click.prompt("staff password", hide_input=True, confirmation_prompt=True, err=True)
+        click.echo(f"POLICYQA_ADMIN_PASSWORD_HASH={password_hash(password)}")
+        return
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    answerer = load_answerer(settings)
+    host, port = host or settings.host, port or settings.port
+    click.echo(f"政策问答 web chat on http://{host}:{port}/ (staff: /admin, API: /openapi.json)", err=True)
+    run_web(settings, answerer, host, port)

@@ -42,6 +42,24 @@ def render_item(item: Item, document: Document) -> str:
     return "\n".join(lines)
 
 
+def item_json(item: Item) -> dict:
+    """An item as the JSON the staff views print."""
+    return {
+        "doc": item.doc,
+        "item": item.number,
+        "task": item.task,
+        "text": item.text,
+        "units": item.units.raw,
+        "lead_units": list(item.units.lead),
+        "other_units": list(item.units.others),
+        "deadline": item.deadline,
+        "due": item.due[0] if item.due else None,
+        "due_dates": list(item.due),
+        "ongoing": item.ongoing,
+        "corrected": item.corrected,
+    }
+
+
 def answer_json(answer: Answer, documents: dict[str, Document]) -> dict:
     """An answer as the JSON `policyqa ask --json` prints: every item, and the groups they form."""
     entry = lambda hit: _hit_json(hit, documents[hit.item.doc])  # noqa: E731

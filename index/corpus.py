@@ -57,6 +57,11 @@ class Summary:
     corrected: tuple[str, ...] = ()  # items whose units or deadline staff corrected
     stale: tuple[str, ...] = ()  # corrections naming items the plan does not have
 
+    def report(self) -> dict:
+        """The report as stored with the index, for the staff page."""
+        return {"layout": self.layout, "items": self.items, "without_unit": list(self.without_unit),
+                "deadlines": self.deadlines, "guessed": list(self.guessed)}
+
 
 @dataclass
 class BuildResult:
@@ -168,9 +173,9 @@ def _check_items(items: list[Item], path: Path) -> None:
                              "items after it numbered in a way not read? (split the file)", path, item.line)
 
 
-def with_due(item: Item, year: int | None) -> Item:
-    """The item with its deadline read into due dates (index/deadline.py)."""
-    due = read_due(item.deadline, item.text, year)
+def with_due(item: Item, year: int | str | None) -> Item:
+    """The item with its deadline read into due dates (index/deadline.py); year as the metadata gives it."""
+    due = read_due(item.deadline, item.text, int(year) if str(year or "").isdigit() else None)
     return replace(item, due=due.dates, ongoing=due.ongoing)
 
 

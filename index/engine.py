@@ -185,6 +185,9 @@ def _store_plans(
 ) -> None:
     """Pass two: segment every plan (in worker processes when there is enough) and store them."""
     size = sum(s.items for s in result.summaries) + (0 if everything else store.size())
+    kept = {doc for kind, _, doc in jobs if kind == "stored"}
+    reports = {doc: report for doc, report in store.reports().items() if doc in kept}
+    reports |= {s.document.id: s.report() for s in result.summaries}
     frequencies: dict[str, int] = {}
     totals: list[int] = []
     current: dict[int, list[str]] = {}
@@ -202,7 +205,8 @@ def _store_plans(
 
     def meta() -> dict[str, str]:
         """What a query process needs, known once every plan is segmented."""
-        return {"vocabulary": vocabulary_text(frequencies, totals[0]), "fingerprint": fingerprint()}
+        return {"vocabulary": vocabulary_text(frequencies, totals[0]), "fingerprint": fingerprint(),
+                "reports": json.dumps(reports, ensure_ascii=False)}
 
     store.replace(plans(), lambda item: current[id(item)], meta, everything=True)
 
