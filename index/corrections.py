@@ -22,19 +22,7 @@ from statistics import median
 
 from index.errors import CorrectionsError
 from index.models import LEAD, OTHER, Item, Units
-from index.units import split_units, unit_from_name
-
-try:
-    from index.units import is_body_name
-except ImportError:  # the unit recognizer of issue 9 has not landed yet: the same test, by its word list
-    import re
-
-    from index.lexicon import words
-
-    def is_body_name(name: str) -> bool:
-        """Whether a name ends like a responsible body, a bracketed aside aside."""
-        return re.sub(r"[（(][^（()）]*[）)]$", "", name).endswith(words("unit_body_endings.txt"))
-
+from index.units import is_body_name, split_units, unit_from_name
 
 CORRECTIONS = "corrections.toml"
 _FIELDS = ("units", "lead", "others", "deadline", "note")
