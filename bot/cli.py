@@ -29,13 +29,16 @@ def db_option(command: Callable[..., Any]) -> Callable[..., Any]:
     @click.pass_context
     @functools.wraps(command)
     def wrapper(ctx: click.Context, db_path: Path | None, **kwargs: Any) -> Any:
+        from index.store import DatabaseError, explain
+
         settings: Settings = ctx.obj
         if db_path is not None:
             ctx.obj = settings = settings.model_copy(update={"db": db_path})
         try:
             return ctx.invoke(command, settings, **kwargs)
-        except PolicyQAError as exc:
-            click.echo(f"error: {exc}", err=True)
+        except (PolicyQAError, DatabaseError) as exc:
+            problem = explain(settings.db, exc) if isinstance(exc, DatabaseError) else exc
+            click.echo(f"error: {problem}", err=True)
             ctx.exit(2)
 
     return wrapper
@@ -72,6 +75,8 @@ def ensure_index(settings: Settings) -> None:
     from index.store import Store
 
     store = Store(settings.db)
+    if store.readonly:
+        return  # served as it is: the engine says when it is empty or stale
     if not store.documents():
         click.echo(f"no index at {settings.db} yet: ingesting {settings.corpus}/ …", err=True)
         _run_ingest(settings, [settings.corpus], everything=True)
@@ -80,13 +85,18 @@ def ensure_index(settings: Settings) -> None:
         _run_ingest(settings, [], everything=False)
 
 
-def _run_ingest(settings: Settings, paths: list[Path], everything: bool, overrides: dict | None = None) -> int:
-    """Ingest and report; returns the number of files that failed."""
+def _run_ingest(
+    settings: Settings, paths: list[Path], everything: bool, overrides: dict | None = None, rebuild: bool = False
+) -> int:
+    """Ingest (or rebuild into a new file and swap in) and report; returns the number of files that failed."""
     from index.engine import build_index
-    from index.store import Store
+    from index.repair import rebuild_index
 
     start = time.perf_counter()
-    result = build_index(Store(settings.db), paths, everything, _progress, overrides)
+    if rebuild:
+        result = rebuild_index(settings.db, settings.corpus, _progress, settings.lock_wait)
+    else:
+        result = build_index(_writer(settings), paths, everything, _progress, overrides)
     for summary in result.summaries:
         document, without = summary.document, summary.without_unit
         click.echo(
@@ -101,27 +111,41 @@ def _run_ingest(settings: Settings, paths: list[Path], everything: bool, overrid
             click.echo(f"  guessed from the text: {shown} (set with --title/--region/--year or the catalog)", err=True)
     for error in result.errors:
         click.echo(f"error: {error}", err=True)
-    elapsed = time.perf_counter() - start
-    total = sum(s.items for s in result.summaries)
-    held = len(Store(settings.db).documents())
-    click.echo(
-        f"indexed {len(result.summaries)} documents, {total} items in {elapsed:.2f} s "
-        f"({len(result.errors)} failed); {settings.db} now holds {held} documents",
-        err=True,
-    )
+    _report_held(settings, f"in {time.perf_counter() - start:.2f} s", result.summaries, len(result.errors))
     return len(result.errors)
+
+
+def _report_held(settings: Settings, elapsed: str, summaries: list, failed: int) -> None:
+    """The closing line of a write: what was stored, what failed, what the index now holds."""
+    from index.store import Store
+
+    held = len(Store(settings.db).documents())
+    failures = f" ({failed} failed)" if failed else ""
+    if not summaries:
+        click.echo(f"nothing indexed {elapsed}{failures}; {settings.db} is unchanged and holds {held} documents", err=True)
+        return
+    stored = f"indexed {len(summaries)} document{'s' * (len(summaries) != 1)}, {sum(s.items for s in summaries)} items"
+    click.echo(f"{stored} {elapsed}{failures}; {settings.db} now holds {held} documents", err=True)
+
+
+def _writer(settings: Settings):  # noqa: ANN202 - index.store is imported late for a fast start
+    """The index opened for writing: a write waits this long for another writer."""
+    from index.store import Store
+
+    return Store(settings.db, timeout=settings.lock_wait)
 
 
 @cli.command("ingest")
 @click.argument("sources", nargs=-1)
 @click.option("--replace-all", is_flag=True, help="rebuild the index from SOURCES alone")
+@click.option("--rebuild", is_flag=True, help="rebuild from the corpus folder into a new file and swap it in (repairs a damaged index)")
 @click.option("--doc-id", help="document id (one file or address only; default: catalog, file or page name)")
 @click.option("--title", help="document title (one file or address only)")
 @click.option("--region", help="region, e.g. 湛江市 (one file or address only)")
 @click.option("--year", type=int, help="year of the plan (one file or address only)")
 @db_option
 def ingest_command(
-    settings: Settings, sources: tuple[str, ...], replace_all: bool,
+    settings: Settings, sources: tuple[str, ...], replace_all: bool, rebuild: bool,
     doc_id: str | None, title: str | None, region: str | None, year: int | None,
 ) -> None:
     """Build the index from plan files or web addresses (default: the whole corpus folder, replacing the index).
@@ -131,6 +155,8 @@ def ingest_command(
     its plan attachments into the corpus folder (recorded in its catalog.toml, so a rebuild needs no
     network). Metadata comes from these options, then catalog.toml beside the file, then the text
     itself (shown). A source that cannot be read is reported and skipped; the exit code is then 1.
+    --rebuild builds the corpus folder's index into a new file and swaps it in; a damaged index is
+    kept aside under another name.
     """
     from index.fetch import is_address
 
@@ -142,6 +168,8 @@ def ingest_command(
         raise click.UsageError(f"no such file or folder: {', '.join(missing)}")
     if overrides and (len(sources) != 1 or (paths and paths[0].is_dir())):
         raise click.UsageError("--doc-id/--title/--region/--year describe one file or address: name exactly one")
+    if rebuild and sources:
+        raise click.UsageError("--rebuild reads the corpus folder (POLICYQA_CORPUS): name no files")
     failed = 0
     for address in addresses:
         fetched, errors = _fetch(settings, address, overrides)
@@ -150,7 +178,7 @@ def ingest_command(
     if addresses and not paths:
         sys.exit(1)
     everything = replace_all or not sources
-    failed += _run_ingest(settings, paths or [settings.corpus], everything, {} if addresses else overrides)
+    failed += _run_ingest(settings, paths or [settings.corpus], everything, {} if addresses else overrides, rebuild)
     if failed:
         sys.exit(1)
 
@@ -177,6 +205,19 @@ def _fetch(settings: Settings, address: str, overrides: dict) -> tuple[list[Path
     for error in result.errors:
         click.echo(f"error: {error}", err=True)
     return [plan.path for plan in result.plans], len(result.errors)
+
+
+@cli.command("remove")
+@click.argument("docs", nargs=-1, required=True)
+@db_option
+def remove_command(settings: Settings, docs: tuple[str, ...]) -> None:
+    """Remove plans by document id, in one transaction (the other plans are kept as they are)."""
+    from index.engine import remove_documents
+
+    start = time.perf_counter()
+    remove_documents(_writer(settings), docs, _progress)
+    click.echo(f"removed {', '.join(docs)} in {time.perf_counter() - start:.2f} s; "
+               f"{settings.db} now holds {len(_writer(settings).documents())} documents", err=True)
 
 
 def item_json(item: Item) -> dict[str, Any]:
@@ -241,13 +282,19 @@ def item_command(settings: Settings, doc: str, number: str, as_json: bool) -> No
     click.echo(render_item(found, document))
 
 
-def load_answerer(settings: Settings):
-    """The engine and answerer over the configured index (built on first use)."""
+def load_answerer(settings: Settings, check: bool = False):  # noqa: ANN201 - bot.answer is imported late
+    """The engine and answerer over the configured index (built on first use).
+
+    check: run SQLite's quick_check first, as a long-running front end does once at start.
+    """
     from bot.answer import Answerer
     from index.engine import Engine
 
     ensure_index(settings)
-    return Answerer(Engine.open(settings.db, settings.ranker))
+    engine = Engine.open(settings.db, settings.ranker)
+    if check:
+        engine.store.check()
+    return Answerer(engine)
 
 
 @cli.command("ask")
@@ -314,8 +361,8 @@ def eval_command(settings: Settings, path: Path) -> None:
     """Score the answers to a question set (JSON lines: q, kind, expect) and list every miss."""
     from bot.evaluate import evaluate
 
+    records = _question_set(path)
     answerer = load_answerer(settings)
-    records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     report = evaluate(records, answerer.ask)
     for miss in report.misses:
         click.echo(f"miss  {miss}")
@@ -324,6 +371,28 @@ def eval_command(settings: Settings, path: Path) -> None:
     for name in ("top1", "cross_region_recall", "unit_recall", "unit_precision", "no_answer"):
         click.echo(f"{name:<20} {metrics[name]:.1%}")
     click.echo(f"wrongly_not_covered  {report.wrongly_none} of {report.answerable} answerable")
+
+
+def _question_set(path: Path) -> list[dict[str, Any]]:
+    """The records of a JSON-lines file; a bad line is a one-line error naming file and line."""
+    from index.text import lines
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise click.ClickException(f"{path}: not UTF-8 text ({exc.reason})") from None
+    records = []
+    for number, line in enumerate(lines(text), 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise click.ClickException(f"{path}:{number}: not a JSON object ({exc.msg}, column {exc.colno})") from None
+        if not isinstance(record, dict) or not {"q", "kind"} <= record.keys():
+            raise click.ClickException(f"{path}:{number}: not a question (a JSON object with q and kind)")
+        records.append(record)
+    return records
 
 
 @cli.command("chat")
@@ -336,7 +405,7 @@ def chat_command(settings: Settings, as_json: bool) -> None:
     """
     from bot.chat import TerminalInput, run_chat
 
-    answerer = load_answerer(settings)
+    answerer = load_answerer(settings, check=True)
     if sys.stdin.isatty() and not as_json:
         run_chat(answerer, TerminalInput("问> "), sys.stdout, prompt="")
     else:
@@ -366,7 +435,7 @@ def bot_command(settings: Settings) -> None:
         return Answerer(Engine.open(settings.db, settings.ranker))
 
     try:
-        run_bot(settings, load_answerer(settings), reload)
+        run_bot(settings, load_answerer(settings, check=True), reload)
     except (ValueError, InvalidToken) as exc:
         raise click.ClickException(str(exc).splitlines()[0]) from None
 

@@ -23,6 +23,7 @@ class Settings(BaseSettings):
     admin_ids: list[int] = Field(default_factory=list, description="Telegram user ids allowed /reload and /stats")
     page_size: int = Field(3, ge=1, le=10, description="answers per page in the bot")
     rate_limit: int = Field(20, ge=1, description="questions per chat per minute before the bot asks to slow down")
+    lock_wait: float = Field(60.0, gt=0, description="seconds a write to the index waits for another writer")
     log_level: str = Field("INFO", description="logging level")
     ranker: Literal["postings", "rank-bm25"] = Field(
         "postings", description="postings (stored, fast at any size) or rank-bm25 (the in-memory reference)"

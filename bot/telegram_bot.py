@@ -46,7 +46,9 @@ from bot.render import (
     stats_text,
 )
 from bot.settings import Settings
-from index.store import Store
+from index.engine import remove_documents
+from index.errors import NoSuchDocument, PolicyQAError
+from index.store import DatabaseError, Store, explain
 
 log = logging.getLogger("policyqa.bot")
 Context = ContextTypes.DEFAULT_TYPE
@@ -156,6 +158,7 @@ def build_application(
     app.add_handler(CommandHandler("item", on_item))
     app.add_handler(CommandHandler("reload", on_reload))
     app.add_handler(CommandHandler("stats", on_stats))
+    app.add_handler(CommandHandler("remove", on_remove))
     app.add_handler(CallbackQueryHandler(on_button))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, on_question))
     app.add_error_handler(on_error)
@@ -279,17 +282,25 @@ async def _log(context: Context, method: str, *args: object) -> int | None:
     """Write to the question log off the event loop, on a connection of its own.
 
     A rebuild (another process's ingest, or /reload) holds the write lock until it commits; the
-    write waits for it in a thread while the bot goes on answering others.
+    write waits for it in a thread while the bot goes on answering others. A log that cannot be
+    written (read-only, locked past the wait, disk full) is a warning: the answer still goes out.
     """
     path = context.bot_data["answerer"].engine.store.path
 
     def write() -> int | None:
         """The write, with its own connection."""
-        store = Store(path, timeout=LOG_WAIT)
+        try:
+            store = Store(path, timeout=LOG_WAIT)
+        except PolicyQAError as exc:
+            log.warning("question log not written: %s", exc)
+            return None
         try:
             return getattr(store, method)(*args)
+        except PolicyQAError as exc:
+            log.warning("question log not written: %s", exc)
+            return None
         finally:
-            store.conn.close()
+            store.close()
 
     return await asyncio.to_thread(write)
 
@@ -407,6 +418,42 @@ async def _reload_in_background(update: Update, context: Context, reload: Callab
     await _reply(update, f"已重新载入：{len(docs)} 份方案，{answerer.engine.size} 个条目。")
 
 
+async def on_remove(update: Update, context: Context) -> None:
+    """Admin: remove one plan by document id, in one transaction; the old index answers meanwhile."""
+    if not _is_admin(update, context):
+        await _reply(update, REFUSED)
+        return
+    answerer: Answerer = context.bot_data["answerer"]
+    answerer.sync()
+    engine = answerer.engine
+    doc = " ".join(context.args or []).strip()
+    held = "、".join(sorted(engine.documents))
+    if not doc:
+        await _reply(update, escape_html(f"用法：/remove 文档编号（现有：{held}）"))
+        return
+    settings: Settings = context.bot_data["settings"]
+
+    def remove() -> int:
+        """Remove the plan; how many plans the index then holds."""
+        store = Store(engine.store.path, timeout=settings.lock_wait)
+        try:
+            remove_documents(store, [doc])
+            return len(store.documents())
+        finally:
+            store.close()
+
+    try:
+        left = await asyncio.to_thread(remove)
+    except NoSuchDocument:
+        await _reply(update, escape_html(f"没有文档 {doc}（现有：{held}）"))
+        return
+    except PolicyQAError as exc:
+        log.warning("/remove %s failed: %s", doc, exc)
+        await _reply(update, escape_html(f"未能删除 {doc}：{exc}"))
+        return
+    await _reply(update, escape_html(f"已删除 {doc}，现有 {left} 份方案。"))
+
+
 async def on_stats(update: Update, context: Context) -> None:
     """Admin: questions per day, most asked, unanswered, share of 👎."""
     if not _is_admin(update, context):
@@ -424,6 +471,8 @@ def _is_admin(update: Update, context: Context) -> bool:
 
 async def on_error(update: object, context: Context) -> None:
     """Log the exception and tell the user politely."""
+    if isinstance(context.error, DatabaseError):  # name the file and the way out, not just SQLite's words
+        log.error("%s", explain(context.bot_data["answerer"].engine.store.path, context.error))
     log.error("error while handling an update", exc_info=context.error)
     if isinstance(update, Update) and update.effective_message is not None:
         try:

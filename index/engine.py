@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from index.corpus import BuildResult, Summary, given_metadata, read_plan
-from index.errors import DuplicateDocument, EmptyCorpus, InputError, StaleIndex
+from index.errors import DuplicateDocument, EmptyCorpus, InputError, NoSuchDocument, StaleIndex
 from index.models import Document, Hit, Item
 from index.rank import BM25, NUMPY_ABOVE, Ranges, idf, top_scores
 from index.segment import Segmenter, fingerprint, normalize, vocabulary_text
@@ -127,22 +127,54 @@ def build_index(
     everything: bool = True,
     progress: Callable[[str], None] | None = None,
     overrides: dict | None = None,
+    remove: Iterable[str] = (),
 ) -> BuildResult:
     """Parse plan files and store them, re-tokenizing the whole index in one transaction.
 
     With everything=True the index is rebuilt from these files alone; otherwise they are added,
-    replacing documents with the same id and keeping the rest (no paths: just re-tokenize).
+    replacing documents with the same id and keeping the rest except those in remove (no paths:
+    just re-tokenize). Files are read before the write lock is taken; what is kept is read after.
     """
     say = progress or (lambda _: None)
     cores = os.cpu_count() or 1
+    paths, remove = list(paths), set(remove)
     result, jobs, names = _survey_all(given_metadata(paths, overrides), cores, say)
-    if not everything:  # kept plans are read back by their own connection, which sees the
-        # committed index while this one rewrites it in its still-open transaction
-        kept = [d.id for d in store.documents() if d.id not in {s.document.id for s in result.summaries}]
-        jobs = [("stored", store.path, doc) for doc in kept] + jobs
-        names |= harvest(item for doc in kept for item, _ in store.items(doc))
-    if not jobs:
-        return result  # nothing good to store: keep the previous index answering
+    if paths and not jobs:
+        return result  # no file could be read: the index stays as it was
+    with store.writing():
+        if not everything:
+            jobs = _kept_jobs(store, {s.document.id for s in result.summaries}, remove) + jobs
+            names |= harvest(item for kind, _, doc in jobs if kind == "stored" for item, _ in store.items(doc))
+        if not jobs:
+            return result
+        _store_plans(store, jobs, names, result, cores, say, everything)
+    return result
+
+
+def remove_documents(store: Store, ids: Iterable[str], progress: Callable[[str], None] | None = None) -> None:
+    """Remove documents by id in one transaction, the others re-tokenized as if never added."""
+    build_index(store, [], everything=False, progress=progress, remove=ids)
+
+
+def _kept_jobs(store: Store, replaced: set[str], remove: set[str]) -> list[Job]:
+    """Pass-two jobs for the stored plans that stay (read by their own connection, which sees
+    the committed index while this one rewrites it in its still-open transaction)."""
+    held = [d.id for d in store.documents()]
+    unknown = sorted(remove - set(held))
+    if unknown:
+        raise NoSuchDocument(f"{store.path} holds no document {', '.join(unknown)} (see `policyqa items`)")
+    kept = [doc for doc in held if doc not in replaced | remove]
+    if remove and not kept:
+        raise EmptyCorpus(f"removing {', '.join(sorted(remove))} would leave {store.path} empty "
+                          "(rebuild it from the corpus with `policyqa ingest` instead)")
+    return [("stored", store.path, doc) for doc in kept]
+
+
+def _store_plans(
+    store: Store, jobs: list[Job], names: set[str], result: BuildResult, cores: int,
+    say: Callable[[str], None], everything: bool,
+) -> None:
+    """Pass two: segment every plan (in worker processes when there is enough) and store them."""
     size = sum(s.items for s in result.summaries) + (0 if everything else store.size())
     frequencies: dict[str, int] = {}
     totals: list[int] = []
@@ -164,7 +196,6 @@ def build_index(
         return {"vocabulary": vocabulary_text(frequencies, totals[0]), "fingerprint": fingerprint()}
 
     store.replace(plans(), lambda item: current[id(item)], meta, everything=True)
-    return result
 
 
 # --- searching -----------------------------------------------------------------------------------
@@ -197,7 +228,7 @@ class Engine:
 
     def stale(self) -> bool:
         """True when the index was rebuilt (by another process, say) since this engine was opened."""
-        return self.store.built() != self.built
+        return self.store.replaced() or self.store.built() != self.built
 
     def reopen(self) -> Engine:
         """A fresh engine over the same database and ranker."""

@@ -10,7 +10,14 @@
     ├── CatalogError          corpus/catalog.toml is malformed
     ├── DataError             a word list under index/data/ is malformed (file and line)
     ├── EmptyCorpus           an index with no documents
-    └── StaleIndex            an index built with other word lists (re-ingest)
+    ├── StaleIndex            an index built with other word lists (re-ingest)
+    ├── NoSuchDocument        a document id the index does not hold
+    └── IndexProblem          the index file cannot be used as asked (names it and the way out)
+        ├── IndexCorrupt      damaged, truncated or not a policyqa index (`policyqa ingest --rebuild`)
+        ├── IndexLocked       another writer held the write lock past the wait limit
+        ├── IndexReadOnly     a write to an index that can only be read
+        ├── IndexMissing      no index where one must be read, and none can be made
+        └── DiskFull          the disk filled during a write (nothing was changed)
 """
 
 from __future__ import annotations
@@ -69,3 +76,31 @@ class EmptyCorpus(PolicyQAError):
 
 class StaleIndex(PolicyQAError):
     """The index was built with other word lists (terms, synonyms, stopwords): re-ingest."""
+
+
+class NoSuchDocument(PolicyQAError):
+    """A document id the index does not hold."""
+
+
+class IndexProblem(PolicyQAError):
+    """The index file cannot be used as asked; the message names the file and the way out."""
+
+
+class IndexCorrupt(IndexProblem):
+    """The file is damaged, truncated, or not a policyqa index."""
+
+
+class IndexLocked(IndexProblem):
+    """Another process held the write lock longer than the wait limit."""
+
+
+class IndexReadOnly(IndexProblem):
+    """A write was asked of an index that can only be read."""
+
+
+class IndexMissing(IndexProblem):
+    """No index where one must be read, and none can be created there."""
+
+
+class DiskFull(IndexProblem):
+    """The disk filled up during a write; the transaction was rolled back."""

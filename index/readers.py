@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from index.errors import InputError
-from index.text import clean_line, decode
+from index.text import clean_line, decode, lines, one_break
 
 Table = list[list[str]]
 
@@ -41,10 +41,11 @@ def read_source(path: Path) -> Source:
     suffix = path.suffix.lower()
     reader = _READERS.get(suffix)
     if reader is None:
-        return Source(decode(data, path), [], "text")
+        return Source(one_break(decode(data, path)), [], "text")
     content = decode_html(data, path) if suffix in (".html", ".htm") else data
     try:
-        return reader(content)
+        source = reader(content)
+        return replace(source, text=one_break(source.text))
     except InputError as exc:  # readers that know no path leave it to be named here
         raise exc if exc.path else type(exc)(exc.reason, path, exc.line) from None
     except Exception as exc:  # the libraries raise anything from zip to XML to PDF syntax errors
@@ -53,8 +54,7 @@ def read_source(path: Path) -> Source:
 
 def clean_cell(text: str) -> str:
     """Normalize a cell: repair extraction artefacts, strip each line, drop empty lines."""
-    lines = (clean_line(line) for line in text.replace("\r", "").split("\n"))
-    return "\n".join(line for line in lines if line)
+    return "\n".join(filter(None, map(clean_line, lines(text))))
 
 
 # --- .docx -----------------------------------------------------------------------------------

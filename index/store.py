@@ -12,17 +12,26 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
+import os
 import secrets
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import datetime, timezone
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
+from index.errors import (
+    DiskFull, IndexCorrupt, IndexLocked, IndexMissing, IndexProblem, IndexReadOnly, PolicyQAError, StaleIndex,
+)
 from index.models import Document, Item, Unit, Units
 from index.rank import PostingsBuilder, Ranges
+
+DatabaseError = sqlite3.Error  # what an edge catches to pass to explain()
+log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = "3"
 _SCHEMA = """
@@ -53,31 +62,116 @@ def part_of(item: Item) -> str:
 
 
 class Store:
-    """Read and write the index in one SQLite file."""
+    """Read and write the index in one SQLite file.
+
+    Every write takes SQLite's own write lock first (BEGIN IMMEDIATE), so writers run one after
+    another while readers go on reading the last committed index (WAL). A file or folder that
+    cannot be written is opened read-only (no WAL files needed) and refuses writes.
+    """
 
     def __init__(self, path: str | Path, timeout: float = 5.0) -> None:
-        """timeout: seconds a write waits for another writer (a rebuild holds the lock throughout)."""
+        """timeout: seconds a write waits for another writer before IndexLocked."""
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.timeout = timeout
+        self.readonly = not _writable(self.path)
+        try:
+            self.conn = self._connect()
+            if not self.readonly:
+                self.conn.execute("PRAGMA journal_mode=WAL")
+            self.conn.execute("PRAGMA cache_size=-65536")  # 64 MB: postings of common terms stay in memory
+            self.conn.execute("PRAGMA mmap_size=1073741824")
+            self._check_schema()
+        except sqlite3.Error as exc:
+            raise explain(self.path, exc) from None
+        self._ino = _inode(self.path)
+
+    def _connect(self) -> sqlite3.Connection:
+        """A connection: read-write, or read-only (immutable when even the folder is read-only)."""
+        if not self.readonly:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(self.path, timeout=self.timeout, check_same_thread=False)
+        elif not self.path.is_file():
+            raise IndexMissing(f"no index at {self.path}, and it cannot be created there (read-only)")
+        else:
+            # Without a writable folder SQLite cannot make the -shm file a WAL reader needs.
+            immutable = "&immutable=1" if not os.access(self.path.parent, os.W_OK) else ""
+            uri = f"{self.path.resolve().as_uri()}?mode=ro{immutable}"
+            conn = sqlite3.connect(uri, uri=True, timeout=self.timeout, check_same_thread=False)
         # The bot's /reload builds a new engine in a worker thread and uses it from the event loop.
-        self.conn = sqlite3.connect(self.path, timeout=timeout, check_same_thread=False)
-        self.conn.row_factory = sqlite3.Row
-        self.conn.execute("PRAGMA journal_mode=WAL")
-        self.conn.execute("PRAGMA cache_size=-65536")  # 64 MB: postings of common terms stay in memory
-        self.conn.execute("PRAGMA mmap_size=1073741824")
-        self._drop_outdated()
-        self.conn.executescript(_SCHEMA)
+        conn.row_factory = sqlite3.Row
+        return conn
+
+    def _check_schema(self) -> None:
+        """Create missing tables, drop outdated index tables, and refuse a file that is something else."""
+        tables = {r[0] for r in self._rows("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        expected = _expected_columns()
+        if tables and not tables & expected.keys():
+            raise IndexCorrupt(f"{self.path} is not a policyqa index (it holds {', '.join(sorted(tables))}): "
+                               "name another file with --db, or rebuild it with `policyqa ingest --rebuild`")
+        if self.readonly:
+            if "items" in tables and self._stored_version() != SCHEMA_VERSION:
+                raise StaleIndex(f"{self.path} was built by another version and is read-only: rebuild it elsewhere")
+        else:
+            self._drop_outdated()
+            self.conn.executescript(_SCHEMA)
+            tables = expected.keys()
+        for table in tables & expected.keys():
+            missing = set(expected[table]) - {r[1] for r in self._rows(f"PRAGMA table_info({table})")}
+            if missing:
+                raise IndexCorrupt(f"{self.path}: table {table} lacks {', '.join(sorted(missing))} "
+                                   "(rebuild it with `policyqa ingest --rebuild`)")
+
+    def _stored_version(self) -> str | None:
+        """The schema version the index was written with (None before any)."""
+        if not self._rows("PRAGMA table_info(meta)"):
+            return None
+        found = self._rows("SELECT value FROM meta WHERE key = 'schema'")
+        return found[0][0] if found else None
 
     def _drop_outdated(self) -> None:
         """Drop index tables written by another schema version (they are rebuilt; the log is kept)."""
-        if not self._rows("PRAGMA table_info(items)"):
-            return
-        has_meta = self._rows("PRAGMA table_info(meta)")
-        stored = self._rows("SELECT value FROM meta WHERE key = 'schema'") if has_meta else []
-        if not stored or stored[0][0] != SCHEMA_VERSION:
-            with self.conn:
+        if self._rows("PRAGMA table_info(items)") and self._stored_version() != SCHEMA_VERSION:
+            with self.writing():
                 for table in _INDEX_TABLES:
                     self.conn.execute(f"DROP TABLE IF EXISTS {table}")
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """One write transaction under the index-wide write lock; nested calls join the open one.
+
+        Waits up to `timeout` seconds for another writer, then raises IndexLocked; any failure
+        rolls the whole transaction back, so the last committed index keeps answering.
+        """
+        if self.conn.in_transaction:
+            yield
+            return
+        if self.readonly:
+            raise IndexReadOnly(f"{self.path} is read-only: it can be queried but not changed")
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise explain(self.path, exc, self.timeout) from None
+        try:
+            yield
+            self.conn.commit()
+        except BaseException as exc:
+            self.conn.rollback()
+            if isinstance(exc, sqlite3.Error):
+                raise explain(self.path, exc, self.timeout) from None
+            raise
+
+    def check(self) -> None:
+        """Raise IndexCorrupt unless SQLite's quick_check finds the file sound (seconds on a large index)."""
+        try:
+            verdict = self._rows("PRAGMA quick_check(1)")[0][0]
+        except sqlite3.Error as exc:
+            raise explain(self.path, exc) from None
+        if verdict != "ok":
+            raise IndexCorrupt(_damaged(self.path, verdict))
+
+    def replaced(self) -> bool:
+        """True when another file was swapped in at this path since it was opened (a repair)."""
+        return _inode(self.path) != self._ino
 
     @cached_property
     def db(self) -> Any:
@@ -107,7 +201,7 @@ class Store:
         """
         # A full rebuild counts postings as items go in; a partial one recounts the whole table.
         builder = PostingsBuilder() if everything else None
-        with self.db.atomic():
+        with self.writing():
             if everything:
                 for table in _INDEX_TABLES:
                     self.conn.execute(f"DELETE FROM {table}")
@@ -171,37 +265,82 @@ class Store:
             "unit_names": json.dumps(units, ensure_ascii=False),
         }
 
+    def adopt(self, fresh: Path) -> None:
+        """Take every index table from a freshly built file, in one transaction (the log stays)."""
+        self.conn.execute("ATTACH DATABASE ? AS fresh", [str(fresh)])
+        try:
+            with self.writing():
+                for table in _INDEX_TABLES:
+                    self.conn.execute(f"DELETE FROM main.{table}")
+                    self.conn.execute(f"INSERT INTO main.{table} SELECT * FROM fresh.{table}")
+                self.conn.execute("INSERT OR REPLACE INTO main.meta SELECT * FROM fresh.meta WHERE key != 'salt'")
+        finally:
+            self.conn.execute("DETACH DATABASE fresh")
+
+    def salvage_log(self, damaged: Path) -> None:
+        """Copy what can still be read of a damaged index's question log into this one."""
+        try:
+            self.conn.execute("ATTACH DATABASE ? AS damaged", [str(damaged)])
+        except sqlite3.Error:
+            log.warning("the question log of %s could not be read: it is not kept", damaged)
+            return
+        try:
+            for table, where in (("questions", ""), ("feedback", ""), ("meta", " WHERE key = 'salt'")):
+                try:
+                    with self.writing():
+                        self.conn.execute(f"INSERT OR REPLACE INTO main.{table} SELECT * FROM damaged.{table}{where}")
+                except PolicyQAError:
+                    log.warning("the %s of %s could not be read: not kept", table, damaged)
+        finally:
+            self.conn.execute("DETACH DATABASE damaged")
+
+    def seal(self) -> None:
+        """Close, leaving the whole index in the main file (no WAL beside it), ready to be renamed."""
+        self.conn.execute("PRAGMA journal_mode=DELETE")
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.conn.close()
+
     # --- the question log ------------------------------------------------------------------
 
     def _chat_hash(self, chat_id: int) -> str:
         """A chat id hashed with this database's own salt (chat ids are never stored)."""
         found = self._rows("SELECT value FROM meta WHERE key = 'salt'")
-        salt = found[0][0] if found else None
-        if salt is None:
-            salt = secrets.token_hex(16)
-            with self.conn:
-                self.conn.execute("INSERT OR REPLACE INTO meta VALUES ('salt', ?)", [salt])
+        salt = found[0][0] if found else secrets.token_hex(16)
+        if not found:
+            self.conn.execute("INSERT OR REPLACE INTO meta VALUES ('salt', ?)", [salt])
         return hashlib.sha256(f"{salt}:{chat_id}".encode()).hexdigest()[:16]
 
     def record_question(
         self, chat_id: int, question: str, intent: str, items: list[str], latency_ms: float, no_answer: bool
-    ) -> int:
-        """Log one question and what was answered; returns its id."""
-        chat = self._chat_hash(chat_id)
-        with self.conn:
+    ) -> int | None:
+        """Log one question and what was answered; returns its id (None when the index is read-only)."""
+        if self._log_closed():
+            return None
+        with self.writing():
             cursor = self.conn.execute(
                 "INSERT INTO questions (at, chat, question, intent, items, latency_ms, no_answer)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [_now(), chat, question, intent, json.dumps(items, ensure_ascii=False),
+                [_now(), self._chat_hash(chat_id), question, intent, json.dumps(items, ensure_ascii=False),
                  round(latency_ms, 2), int(no_answer)],
             )
         return cursor.lastrowid
 
     def record_feedback(self, question_id: int, chat_id: int, vote: int) -> None:
         """Log a 👍 (+1) or 👎 (-1) on an answered question."""
-        chat = self._chat_hash(chat_id)
-        with self.conn:
-            self.conn.execute("INSERT INTO feedback VALUES (?, ?, ?, ?)", [question_id, _now(), chat, vote])
+        if self._log_closed():
+            return
+        with self.writing():
+            self.conn.execute("INSERT INTO feedback VALUES (?, ?, ?, ?)",
+                              [question_id, _now(), self._chat_hash(chat_id), vote])
+
+    def _log_closed(self) -> bool:
+        """True (with a warning) when the log cannot be written: the index is served read-only."""
+        if self.readonly:
+            log.warning("%s is read-only: the question log is not kept", self.path)
+        return self.readonly
 
     def stats(self, top: int = 10) -> dict:
         """Questions per day, most-asked and unanswered questions, and the share of 👎."""
@@ -302,6 +441,68 @@ class Store:
             line=row["line"], position=row["position"],
             due=tuple(filter(None, (row["due"] or "").split(","))), ongoing=bool(row["ongoing"]),
         )
+
+
+def explain(path: Path, exc: sqlite3.Error, waited: float | None = None) -> PolicyQAError:
+    """The project's error for an SQLite failure on the index at path: what, where, and the way out."""
+    code = getattr(exc, "sqlite_errorcode", 0) & 0xFF  # the primary result code
+    if code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+        wait = f" for {waited:g} s" if waited is not None else ""
+        return IndexLocked(f"{path} is being written by another policyqa process (waited{wait}); try again later")
+    if code == sqlite3.SQLITE_FULL:
+        return DiskFull(f"the disk holding {path} is full: nothing was changed (free some space and try again)")
+    if code == sqlite3.SQLITE_READONLY:
+        return IndexReadOnly(f"{path} is read-only: it can be queried but not changed")
+    if code == sqlite3.SQLITE_CANTOPEN:
+        return IndexMissing(f"cannot open the index {path} (is the folder there and readable?)")
+    problem = _quick_check(path)
+    if problem is None and code not in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB):
+        return IndexProblem(f"the index {path} failed: {exc}")
+    return IndexCorrupt(_damaged(path, problem or str(exc)))
+
+
+def _quick_check(path: Path) -> str | None:
+    """The first problem SQLite's quick_check finds in the file, or None when it finds none."""
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            verdict = conn.execute("PRAGMA quick_check(1)").fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        return str(exc)
+    return None if verdict == "ok" else verdict
+
+
+def _damaged(path: Path, problem: str) -> str:
+    """The message for a damaged index file, on one line."""
+    problem = "; ".join(filter(None, (p.strip() for p in problem.replace("*** in database main ***", "").split("\n"))))
+    return f"the index {path} is damaged ({problem}); rebuild it from the corpus with `policyqa ingest --rebuild`"
+
+
+@cache
+def _expected_columns() -> dict[str, list[str]]:
+    """Each table of the schema with its columns, as this version writes them."""
+    memory = sqlite3.connect(":memory:")
+    memory.executescript(_SCHEMA)
+    tables = [r[0] for r in memory.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    return {t: [r[1] for r in memory.execute(f"PRAGMA table_info({t})")] for t in tables}
+
+
+def _writable(path: Path) -> bool:
+    """True when the index file can be written (or created), with its WAL files beside it."""
+    folder = next((p for p in [path.parent, *path.parent.parents] if p.exists()), path.parent)
+    if not os.access(folder, os.W_OK):
+        return False
+    return not path.exists() or os.access(path, os.W_OK)
+
+
+def _inode(path: Path) -> int | None:
+    """The file's inode number, which changes when another file is swapped in."""
+    try:
+        return path.stat().st_ino
+    except OSError:
+        return None
 
 
 def _now() -> str:

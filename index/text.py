@@ -15,6 +15,8 @@ _CHAR_FIXES = str.maketrans({"„": "〔", "‟": "〕", "\u3000": " ", "\xa0": 
 _LATIN = r"[A-Za-z0-9]"
 _SPACE_BETWEEN_LATIN = re.compile(rf"(?<={_LATIN})\s+(?={_LATIN})")
 _SPACES = re.compile(r"\s+")
+# str.splitlines() also breaks at these; an editor does not, so line numbers counted with it drift.
+_NOT_BREAKS = str.maketrans(dict.fromkeys("\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029", " "))
 
 
 def decode(data: bytes, path: str | Path | None = None) -> str:
@@ -27,6 +29,16 @@ def decode(data: bytes, path: str | Path | None = None) -> str:
             errors.append(exc)
     line = data[: errors[0].start].count(b"\n") + 1  # where it stops being UTF-8
     raise BadEncoding("not UTF-8 or GB18030 text (convert it to UTF-8)", path, line)
+
+
+def one_break(text: str) -> str:
+    """Text whose only line break is "\\n", as an editor counts lines: "\\r\\n" is one, U+2029 none."""
+    return text.replace("\r\n", "\n").translate(_NOT_BREAKS)
+
+
+def lines(text: str) -> list[str]:
+    """The lines of a text as an editor numbers them (never str.splitlines())."""
+    return one_break(text).split("\n")
 
 
 def clean_line(line: str) -> str:

@@ -554,7 +554,7 @@ def test_group_command_with_the_bot_name_works(make_bot: Callable[..., Bot]) -> 
 # --- admin -----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("command", ["/stats", "/reload"])
+@pytest.mark.parametrize("command", ["/stats", "/reload", "/remove honghaiwan-2021"])
 def test_admin_commands_refused_for_a_stranger(make_bot: Callable[..., Bot], command: str) -> None:
     """A user not in admin_ids gets a polite refusal and the reload callable is not called."""
     called: list[int] = []
@@ -623,6 +623,31 @@ def test_reload_for_an_admin_swaps_the_answerer(make_bot: Callable[..., Bot], bo
     assert f"出处：《{HONGHAIWAN}》 第26项" in answer["text"]
     [row] = bot.questions()
     assert row["question"] == REGULATIONS
+
+
+def test_remove_for_an_admin(tg: FakeTelegram, index_db: Path, tmp_path: Path) -> None:
+    """/remove takes one plan out of the index; the next question is answered without it."""
+    db = tmp_path / "remove.db"
+    source, target = sqlite3.connect(index_db), sqlite3.connect(db)
+    source.backup(target)
+    source.close()
+    target.close()
+    settings = Settings(_env_file=None, token=TOKEN, api_base_url=tg.base_url, admin_ids=[ADMIN])
+    app = build_application(settings, Answerer(Engine.open(db)))
+    bot = Bot(tg, app, collect_errors(app), Store(db))
+
+    async def scenario() -> list[list[JSON]]:
+        commands = ("/remove", "/remove honghaiwan-2021", "/remove honghaiwan-2021")
+        return [await bot.say(ADMIN, text) for text in commands] + [await bot.say(ASKER, REGULATIONS)]
+
+    usage, removed, again, [answer] = bot.run(scenario)
+    assert_clean(bot)
+    held = "jinping-2020、kaiping-2021、shantou-2021、zhanjiang-2021"
+    assert usage[0]["text"] == f"用法：/remove 文档编号（现有：honghaiwan-2021、{held}）"
+    assert removed[0]["text"] == "已删除 honghaiwan-2021，现有 4 份方案。"
+    assert again[0]["text"] == f"没有文档 honghaiwan-2021（现有：{held}）"
+    assert HONGHAIWAN not in answer["text"]
+    assert sorted(d.id for d in Store(db).documents()) == held.split("、")
 
 
 def test_questions_are_answered_while_reloading(make_bot: Callable[..., Bot], bot_answerer: Answerer) -> None:
