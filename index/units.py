@@ -15,6 +15,7 @@ from functools import cache, lru_cache
 
 from index.lexicon import words
 from index.models import LEAD, OTHER, Unit, Units
+from index.text import simplified
 
 _OPEN = "（("
 _CLOSE = "）)"
@@ -149,12 +150,56 @@ def unit_from_name(name: str, role: str, prefix: str = "") -> Unit:
 
 @lru_cache(maxsize=8192)  # plans repeat the same few cells hundreds of times
 def split_units(cell: str) -> Units:
-    """Split a responsibility cell into lead and other bodies, in the order written."""
+    """Split a responsibility cell into lead and other bodies, in the order written.
+
+    The cell is read in simplified characters (the word lists are simplified) and every name is
+    cut from the cell as written: the conversion maps one character to one character.
+    """
     raw = "".join(cell.split())
+    plain = simplified(raw)
     members: list[Unit] = []
     prefix = ""
-    for clause in _clauses(raw):
+    at = 0
+    for clause in _clauses(plain):
         for name, role in _clause_roles(clause):
-            members.append(unit_from_name(name, role, prefix))
-            prefix = prefix if members[-1].collective else _level(members[-1].normalized)
+            at = plain.find(name, at)
+            written = raw[at : at + len(name)] if at >= 0 else name
+            at = max(at, 0) + len(name)
+            members.append(unit_from_name(written, role, prefix))
+            prefix = prefix if members[-1].collective else _level(simplified(members[-1].normalized))
     return Units(raw=raw, members=tuple(members))
+
+
+def units_from_cells(cells: list[tuple[str, str | None]]) -> Units:
+    """One Units from several unit cells of a row, each with the role its column gives (None: as written)."""
+    filled = [(cell, role) for cell, role in cells if cell.strip()]
+    members: list[Unit] = []
+    for cell, role in filled:
+        for unit in split_units(cell).members:
+            members.append(Unit(unit.name, unit.normalized, role or unit.role, unit.collective))
+    return Units(raw=" | ".join("".join(cell.split()) for cell, _ in filled), members=tuple(members))
+
+
+_SENTENCE_STOPS = "。！？!?"
+_MAX_BODY = 30  # characters in the longest body name seen (…等数字经济工作领导小组成员单位)
+_MAX_WEAK = 12  # a name ending in a weak ending (处, 科 …) is a body only up to this length
+
+
+def is_body_name(name: str) -> bool:
+    """Whether a name reads as a responsible body: a body ending, or a weak one on a short name."""
+    core = _ASIDE.sub("", simplified("".join(name.split()))).removesuffix("等")
+    core = _ASIDE.sub("", core)
+    if not 2 <= len(core) <= _MAX_BODY or any(stop in core for stop in _SENTENCE_STOPS):
+        return False
+    if core.endswith(_words("unit_body_endings")):
+        return True
+    return len(core) <= _MAX_WEAK and core.endswith(_words("unit_weak_endings"))
+
+
+def reads_as_units(text: str) -> bool:
+    """Whether a whole cell or bracket names responsible bodies (with role words and labels) and nothing else."""
+    flat = simplified("".join(text.split())).rstrip("；;，,。")
+    if not flat or len(flat) > 400 or any(stop in flat for stop in _SENTENCE_STOPS):
+        return False
+    names = [unit.name for unit in split_units(flat).members]
+    return bool(names) and all(map(is_body_name, names))

@@ -79,7 +79,7 @@ FINANCE_ROWS: list[Row] = [
 )
 def test_pipe_rows_with_merged_first_cell(text: str) -> None:
     layout, items = parse(text)
-    assert layout == "pipe table"
+    assert layout == "pipe rows"
     assert rows(items) == FINANCE_ROWS
 
 
@@ -159,7 +159,7 @@ CELLS_ROWS: list[Row] = [
 @pytest.mark.parametrize("text", [CELLS_PIPE_ENDED, CELLS_LONE_PIPES], ids=["cells-end-in-pipe", "lone-pipe-lines"])
 def test_one_cell_per_line(text: str) -> None:
     layout, items = parse(text)
-    assert layout == "text table"
+    assert layout == "cell per line"
     assert rows(items) == CELLS_ROWS
 
 
@@ -342,7 +342,7 @@ def test_lead_and_other_columns_in_a_word_table() -> None:
     assert layout == "table rows"
     assert rows(items) == [("1", "推进政务公开标准化", "梳理本部门政务公开事项标准目录并动态更新。",
                             ("县政府办公室",), ("县司法局", "县政务服务中心"), "2024年9月底前")]
-    assert items[0].units.raw == "牵头单位：县政府办公室；配合单位：县司法局、县政务服务中心"
+    assert items[0].units.raw == "县政府办公室 | 县司法局、县政务服务中心"  # the two cells as printed
 
 
 # --- numbering: three levels, restarting per section, none at all -----------------------------
@@ -446,10 +446,10 @@ NUMBERING_CASES = [
             ["二、加强政策解读回应", "（一）政策文件与解读材料同步发布。\n（二）每季度至少举办一次政策吹风会。", "区政府办公室", "长期工作"],
         ]],
         [
-            ("一、一", "深化财政信息公开", "全面公开部门预算和决算。", (), ("区财政局",), "2024年6月底前"),
-            ("一、二", "深化财政信息公开", "定期公开政府债务限额和余额。", (), ("区财政局",), "2024年6月底前"),
-            ("二、一", "加强政策解读回应", "政策文件与解读材料同步发布。", (), ("区政府办公室",), "长期工作"),
-            ("二、二", "加强政策解读回应", "每季度至少举办一次政策吹风会。", (), ("区政府办公室",), "长期工作"),
+            ("一、（一）", "深化财政信息公开", "全面公开部门预算和决算。", (), ("区财政局",), "2024年6月底前"),
+            ("一、（二）", "深化财政信息公开", "定期公开政府债务限额和余额。", (), ("区财政局",), "2024年6月底前"),
+            ("二、（一）", "加强政策解读回应", "政策文件与解读材料同步发布。", (), ("区政府办公室",), "长期工作"),
+            ("二、（二）", "加强政策解读回应", "每季度至少举办一次政策吹风会。", (), ("区政府办公室",), "长期工作"),
         ],
         id="chinese-numbered-items-in-text-cell",
     ),
@@ -554,9 +554,9 @@ WRITING_CASES = [
 """,
         None,
         [
-            ("1", "做好财政信息公开", "公开部门预算,细化到功能分类项级科目。",
+            ("（1）", "做好财政信息公开", "公开部门预算,细化到功能分类项级科目。",
              ("市财政局",), ("各县(市、区)政府(管委会)", "市直各单位"), "2024年6月底前"),
-            ("2", "做好财政信息公开", "公开政府债务限额和余额信息。", (), ("市财政局", "市审计局"), "2024年12月底前"),
+            ("（2）", "做好财政信息公开", "公开政府债务限额和余额信息。", (), ("市财政局", "市审计局"), "2024年12月底前"),
         ],
         id="half-width-brackets-and-commas",
     ),
@@ -700,7 +700,7 @@ def test_encoded_pipe_table_file(data: bytes, tmp_path: Path) -> None:
     result = ingest([path])
     assert result.errors == []
     [parsed] = result.parsed
-    assert (parsed.document.id, parsed.layout, parsed.without_unit) == ("mouxian-2024", "text: pipe table", [])
+    assert (parsed.document.id, parsed.layout, parsed.without_unit) == ("mouxian-2024", "text: pipe rows", [])
     assert rows(parsed.items) == [
         ("1", "做好财政信息公开", "全面公开部门预算和决算，细化到功能分类项级科目。", (), ("县财政局",), "2024年6月底前"),
         ("2", "做好财政信息公开", "持续深化政府债务信息公开，定期公开政府债务限额和余额。",

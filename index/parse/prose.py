@@ -20,16 +20,16 @@ from dataclasses import dataclass, field, replace
 from functools import cache
 
 from index.errors import UnknownLayout
-from index.lexicon import words
+from index.lexicon import table, words
 from index.models import OTHER, Item, Unit, Units
 from index.text import clean_line, join_wrapped
-from index.units import is_collective, split_units
+from index.units import is_body_name, is_collective, reads_as_units, split_units
 
 _PATTERNS = "actor_patterns.txt"
 _STATEMENTS = "unit_statements.txt"
 _NUMERAL = "一二三四五六七八九十百零〇"
 _MAJOR = re.compile(rf"([{_NUMERAL}]+)、")
-_MINOR = re.compile(rf"[（(]([{_NUMERAL}]+)[）)]")
+_MINOR = re.compile(rf"[（(]([{_NUMERAL}]*)[）)]")  # （） when the page lost the numeral: counted
 _POINT = re.compile(r"([0-9０-９]{1,2})[.．、](?![0-9０-９])")
 _BULLET = re.compile(r"[●•◆■]")
 # (pattern, how its label is printed) from the outermost level to bullets, the innermost.
@@ -37,6 +37,10 @@ _MARKERS = ((_MAJOR, "{}"), (_MINOR, "（{}）"), (_POINT, "{}"), (_BULLET, ""))
 _BULLET_LEVEL = len(_MARKERS) - 1
 _BRACKETED = re.compile(r"[（(]((?:[^（()）]|[（(][^（()）]*[）)])*)[）)]")
 _CLOSING_BRACKETED = re.compile(_BRACKETED.pattern + "$")
+# A paragraph marker after a space inside a line: a plan whose paragraphs were collapsed onto one line.
+_INLINE_MARKER = re.compile(rf"\s+(?=(?:[{_NUMERAL}]+、|[（(][{_NUMERAL}]+[）)]|[0-9]{{1,2}}[、.．])[\u4e00-\u9fff])")
+_COLLAPSED = 300  # characters: a longer line holding paragraph markers after spaces is several paragraphs
+_OPEN_AT_END = re.compile(r"[（(]([^（()）]+)$")
 _HEADING = re.compile(r"#+\s*")
 _BOLD_LEAD = re.compile(r"\*\*(.+?)\*\*")
 _RULE = re.compile(r"[-*_=\s]{3,}")
@@ -70,18 +74,29 @@ class _State:
     issuer: str = ""
     marks: list[str] = field(default_factory=lambda: [""] * _BULLET_LEVEL)
     bullets: int = 0
+    blanks: int = 0  # blank （） markers counted under the current parent
     open: _Paragraph | None = None
 
 
 def parse_prose(text: str, doc_id: str) -> list[Item]:
     """Turn a prose plan into Items (one per numbered paragraph or unit-bearing sentence), in order."""
-    paragraphs = _collect(text.splitlines())
+    paragraphs = _collect([part for line in text.split("\n") for part in _paragraphs_of(line)])
     if not paragraphs:
         raise UnknownLayout("no numbered paragraph (一、 / （一） / 1. / ●) found")
     following = [*paragraphs[1:], None]
     kept = [p for p, after in zip(paragraphs, following) if _is_item(p, after)]
+    # Where a plan states its units (brackets, labels), a paragraph stating none outside the levels
+    # that do is preamble (一、总体要求, a page's boilerplate bullets), not a task.
+    levels = {p.level for p in kept if _states_units(p)}
+    if levels:
+        kept = [p for p in kept if p.level in levels]
     items = [item for p in kept for item in _items(p, doc_id)]
     return [replace(item, position=position) for position, item in enumerate(items, 1)]
+
+
+def _paragraphs_of(line: str) -> list[str]:
+    """A line, or the paragraphs of a long line whose paragraphs were collapsed onto it."""
+    return _INLINE_MARKER.split(line) if len(line) > _COLLAPSED else [line]
 
 
 def _collect(lines: list[str]) -> list[_Paragraph]:
@@ -126,6 +141,9 @@ def _marker(text: str) -> tuple[int, str, int] | None:
 
 def _label(level: int, mark: str, state: _State) -> str:
     """A paragraph's number: its label after its parents' (一（一）1), or <parent>-<n> for a bullet."""
+    if mark == "（）":  # the numeral is missing: count the blank markers under the same parent
+        state.blanks = state.blanks + 1 if state.marks[level].startswith("（#") else 1
+        mark = f"（#{state.blanks}）"
     if level == _BULLET_LEVEL:
         state.bullets += 1
         parent = "".join(state.marks)
@@ -150,7 +168,7 @@ def _bold_title(body: str) -> str:
 def _ends_sentence(line: str) -> bool:
     """True when a line ends a sentence or a unit statement, so the next line cannot continue it."""
     closing = _CLOSING_BRACKETED.search(line.rstrip())
-    if closing and _stated_units(closing.group(1)):
+    if closing and _stated_units(closing.group(1), bare=True):
         return True
     tail = line.rstrip().rstrip(_CLOSERS)
     return bool(tail) and tail[-1] in _SENTENCE_END
@@ -176,22 +194,42 @@ def _statement_line(line: str, ended: bool) -> str:
         text = bracketed.group(1)
     elif not (ended or _statement_label().match(text)):
         return ""  # an unlabelled line after an open sentence continues that sentence
-    return text if _stated_units(text) else ""
+    return text if _stated_units(text, bare=bool(bracketed)) else ""
 
 
-def _stated_units(text: str) -> Units | None:
+def _stated_units(text: str, bare: bool = False) -> Units | None:
     """The units a responsibility statement names (市交通委负责落实 …), or None if it is not one."""
-    core = text.rstrip(_SENTENCE_END)
-    if not (_statement_label().match(core) or core.endswith(_words("verb", _STATEMENTS))):
+    stated = _stated(text, bare)
+    return stated[0] if stated else None
+
+
+def _stated(text: str, bare: bool = True) -> tuple[Units, str | None] | None:
+    """A responsibility statement's units and its labelled deadline (…牵头落实，完成时限：2024年10月), or None.
+
+    A statement opens with a label (责任单位：) or ends with a verb (负责落实); with `bare`, for a bracket,
+    nothing but names of bodies (公共服务处、艺术处) states them too (a line of names is a signature).
+    """
+    core, deadline = _deadline_clause(text.rstrip(_SENTENCE_END))
+    if not core:
+        return None
+    if not (_statement_label().match(core) or core.endswith(_words("verb", _STATEMENTS)) or bare and reads_as_units(core)):
         return None
     units = split_units(core)
     names = [unit.name for unit in units.members]
-    return units if names and all(map(_is_unit_name, names)) else None
+    return (units, deadline) if names and all(map(_is_unit_name, names)) else None
+
+
+def _deadline_clause(text: str) -> tuple[str, str | None]:
+    """A statement without its labelled deadline clause (完成时限：…), and that deadline."""
+    found = _deadline_label().search(text)
+    if not found:
+        return text, None
+    return text[: found.start()].rstrip("，,；;、 "), text[found.end() :].strip("，,；;。 ") or None
 
 
 def _is_unit_name(name: str) -> bool:
-    """True when a name from a statement ends like a body (市交通委, 各区)."""
-    return name.endswith(words("unit_body_endings.txt")) or _is_body(name)
+    """True when a name from a statement reads as a body (市交通委, 各区, 艺术处)."""
+    return is_body_name(name) or _is_body(name)
 
 
 def _enter_part(heading: str, state: _State) -> None:
@@ -221,6 +259,11 @@ def _issuer_label(title: str) -> str:
     return places[-1] if places and "".join(places) == name else name
 
 
+def _states_units(paragraph: _Paragraph) -> bool:
+    """True when a paragraph states its units in a line or a bracket of its own."""
+    return bool(paragraph.statements) or any(units for _, units, _ in _pieces(join_wrapped(paragraph.lines)))
+
+
 def _is_item(paragraph: _Paragraph, after: _Paragraph | None) -> bool:
     """False for a bare heading (一、加强组织领导) whose numbered children are the items."""
     parent = after is not None and after.part == paragraph.part and after.level > paragraph.level
@@ -238,7 +281,7 @@ def _has_own_text(paragraph: _Paragraph) -> bool:
 def _items(paragraph: _Paragraph, doc_id: str) -> list[Item]:
     """The Items of a paragraph: one, or one per sentence that carries its own units."""
     pieces = _pieces(join_wrapped(paragraph.lines))
-    text = "".join(piece for piece, _ in pieces)
+    text = "".join(piece for piece, _, _ in pieces)
     task = _without_statements(paragraph.task) or _first_sentence(text)
     stated = split_units("；".join(paragraph.statements)) if paragraph.statements else None
     base = f"{paragraph.part} {paragraph.label}" if paragraph.part else paragraph.label
@@ -250,33 +293,34 @@ def _items(paragraph: _Paragraph, doc_id: str) -> list[Item]:
             task=task,
             text=piece,
             units=units or stated or _units(actors(piece.removeprefix(task) or piece)),
-            deadline=deadline(piece),
+            deadline=when or deadline(piece),
             line=paragraph.line,
         )
-        for number, (piece, units) in zip(numbers, pieces)
+        for number, (piece, units, when) in zip(numbers, pieces)
     ]
 
 
-def _pieces(text: str) -> list[tuple[str, Units | None]]:
-    """Cut a text after each sentence-final unit parenthetical: (text without it, its units).
+def _pieces(text: str) -> list[tuple[str, Units | None, str | None]]:
+    """Cut a text after each sentence-final unit parenthetical: (text without it, its units, its deadline).
 
     With a single such parenthetical the text stays whole; a tail after the last one is a piece too.
+    A bracket left open at the very end (the page lost its "）") counts as closed there.
     """
-    pieces: list[tuple[str, Units | None]] = []
+    pieces: list[tuple[str, Units | None, str | None]] = []
     start = 0
-    for found in _BRACKETED.finditer(text):
-        units = _stated_units(found.group(1)) if _ends_sentence_at(text, found) else None
-        if units is None:
+    for found in [*_BRACKETED.finditer(text), *_OPEN_AT_END.finditer(text)]:
+        stated = _stated(found.group(1)) if _ends_sentence_at(text, found) else None
+        if stated is None or found.start() < start:
             continue
         stop = found.end()
         while stop < len(text) and text[stop] in _SENTENCE_END:
             stop += 1
-        pieces.append((text[start : found.start()] + text[found.end() : stop], units))
+        pieces.append((text[start : found.start()] + text[found.end() : stop], *stated))
         start = stop
     if len(pieces) == 1:  # one statement in the paragraph covers all of it
-        return [(pieces[0][0] + text[start:], pieces[0][1])]
+        return [(pieces[0][0] + text[start:], pieces[0][1], pieces[0][2])]
     if text[start:] or not pieces:
-        pieces.append((text[start:], None))
+        pieces.append((text[start:], None, None))
     return pieces
 
 
@@ -289,7 +333,7 @@ def _ends_sentence_at(text: str, found: re.Match[str]) -> bool:
 
 def _without_statements(text: str) -> str:
     """A text with its sentence-final unit parentheticals removed."""
-    return "".join(piece for piece, _ in _pieces(text))
+    return "".join(piece for piece, _, _ in _pieces(text))
 
 
 def _first_sentence(text: str) -> str:
@@ -440,6 +484,13 @@ def _place_pattern() -> re.Pattern[str]:
     """One administrative place (汕头市, 金平区 …) in a run of them."""
     places = "|".join(map(re.escape, _words("place")))
     return re.compile(rf".+?(?:{places})")
+
+
+@cache
+def _deadline_label() -> re.Pattern[str]:
+    """A deadline label inside a statement (，完成时限：), from the table header names for deadlines."""
+    labels = sorted(table("table_layout.toml")["columns"]["deadline"], key=len, reverse=True)
+    return re.compile(rf"[，,；;]?\s*(?:{'|'.join(map(re.escape, labels))})\s*[：:]")
 
 
 @cache

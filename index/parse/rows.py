@@ -1,189 +1,401 @@
-"""Parse a table given as rows of cells (.docx, .html, .pdf tables, pipe-delimited text) into items.
+"""The one back-end that turns table rows into items, whatever layout the rows were read from.
 
-The header row names the columns (index/data/table_layout.toml). A row with fewer cells than
-the header lost its leading merged cells (a group's task printed only on its first row), so
-it is aligned to the right and the missing cells repeat the row above. A 具体要求 cell may hold
-several numbered items, which share the row's unit and deadline cells. Rows with no number
-at all are numbered by position. When numbers restart per section (1. 2. under 一、 and again
-under 二、), each is labelled with its section: "二、1". The section is the 一、 of the task cell,
-or of a section row above: a row whose only cell (merged across the table) heads the rows below.
+A layout adapter gives a Grid: rows of cells as printed (a .docx/.html/.pdf/.xlsx table, pipe rows,
+tab-separated lines), or one run of cells whose row breaks are unknown (a table copied one cell per
+line or per paragraph). Here the header (if any) is found, each column gets its role from its header
+words and its cells' kinds (index/parse/columns.py), and every row is aligned: a full row by position,
+a short one (merged cells left out, cells shifted) by the kinds of its cells. A cell stream is cut
+into rows where a cell can only belong to a column left of the last one filled. Rows holding only
+headings are section rows; merged heading cells repeat over the rows below; a unit cell printed once
+for several rows (merged) covers its group. Items are numbered as printed (the requirement's own
+marker, the 序号 column, or a numbered heading of the row's own), else by position; several numbered
+requirements in one cell are several items sharing the row's units.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from index.errors import UnknownLayout
-from index.models import Item
-from index.parse import cells
-from index.parse.numbering import ARABIC_ITEM, BULLETS, NUMERAL, PAREN_ARABIC, PAREN_CHINESE, SECTION
-from index.text import join_wrapped
-from index.units import split_units
+from index.models import LEAD, OTHER, Item, Units
+from index.parse import numbering
+from index.parse.columns import (
+    ACCEPTS, DEADLINE, NOTE, SEQ, TASK, TEXT, UNIT_ROLES, decide, header_role, is_header,
+)
+from index.parse.kinds import Kind, kind
+from index.text import join_wrapped, squash
+from index.units import units_from_cells
 
-_NUMBER = re.compile(rf"^\s*(?:(\d{{1,3}})\s*[.．、]|[（(](\d{{1,3}})[）)]|([{NUMERAL}]+)\s*[、.．]|[（(]([{NUMERAL}]+)[）)])\s*")
-_BULLET = re.compile(rf"^\s*[{BULLETS}]\s*")
-# Where a 具体要求 cell starts another numbered item: at a line start, or right after a sentence.
-_NUMBERED_LINE = re.compile(rf"(?m)(?:^|(?<=[。；;]))\s*(?=(?:{ARABIC_ITEM}|{PAREN_ARABIC}|[{BULLETS}]))")
-# A cell that opens with （一） numbers its items that way (1. lines inside stay with their item).
-_CHINESE_ITEM = re.compile(rf"\s*{PAREN_CHINESE}")
-_CHINESE_LINE = re.compile(rf"(?m)(?:^|(?<=[。；;]))(?=\s*{PAREN_CHINESE})")
-_ITEM_START = re.compile(rf"^\s*(?:\d|[{BULLETS}])")
-Cells = Sequence[str | None]  # a row; None is a merged cell that repeats the row above
+_ROLE_OF = {"lead_unit": LEAD, "other_unit": OTHER}
+_PARTS = re.compile(
+    rf"(?m)(?:^|(?<=[。；;]))\s*(?=(?:{numbering.ARABIC_ITEM}|{numbering.PAREN_ARABIC}|{numbering.PAREN_CHINESE}"
+    rf"|[{numbering.CIRCLED}{numbering.BULLETS}]))"
+)
+UNNUMBERED = 99  # section level of a heading without a marker: the innermost
 
 
 @dataclass(frozen=True)
-class _Row:
-    """One body row, cells by column role."""
+class Cell:
+    """One cell as printed and the source line it starts on."""
 
-    task: str
-    section: str  # chapter numeral (一) from the task cell or the section row above, or ''
     text: str
-    seq: str
-    lead: str
-    unit: str
-    other: str
-    deadline: str
     line: int
 
 
-def find_header(rows: Sequence[Cells]) -> tuple[int, list[str]] | None:
-    """Index of the header row and its column roles ('' for an unknown column)."""
-    for index, row in enumerate(rows):
-        roles = [cells.column_role(c or "") for c in row]
-        if sum(1 for r in roles if r) >= 2 and "text" in roles and {"unit", "lead_unit", "task"} & set(roles):
-            return index, roles
-    return None
+@dataclass(frozen=True)
+class Grid:
+    """Rows of cells as printed; `stream` when it is one run of cells whose row breaks are unknown."""
+
+    rows: list[list[Cell]]
+    stream: bool = False
 
 
-def parse_rows(
-    rows: Sequence[Cells], doc_id: str, path: str | None = None, lines: Sequence[int] | None = None
-) -> list[Item]:
-    """Items of a table given as rows (lines: each row's source line, else its position)."""
-    found = find_header(rows)
-    lines = lines or range(1, len(rows) + 1)
-    if found is None:
-        raise UnknownLayout("no table header row (具体要求 / 落实单位 …) found", path)
-    start, roles = found
-    body = _aligned(rows[start + 1 :], roles, lines[start + 1 :])
-    drafts = [d for row in body for d in _split_items(row)]
-    if not drafts:
-        raise UnknownLayout("a table header but no rows under it", path, lines[start])
-    return _numbered(drafts, doc_id)
+@dataclass
+class _Placed:
+    """A row with its cells put in columns; `full` when every column was printed (missing = empty)."""
+
+    cells: dict[int, list[Cell]] = field(default_factory=dict)
+    empty: set[int] = field(default_factory=set)  # columns printed empty (not merged away)
+    full: bool = False
+    section: Cell | None = None  # a heading that fits no column: the row is a section row
+
+    def add(self, column: int, cell: Cell) -> None:
+        self.cells.setdefault(column, []).append(cell)
 
 
-def _flat(cell: str | None) -> str:
-    """A cell without any whitespace."""
-    return re.sub(r"\s+", "", cell or "")
+@dataclass
+class _Record:
+    """A body row ready to become items: its headings (outermost first), cells by role, units."""
+
+    headings: list[Cell]
+    row: _Placed
+    units: Units | None
+    line: int
 
 
-def _section_title(row: Cells) -> str:
-    """The text of a section row (one cell merged across the table, or 一、… and empty cells), else ''."""
-    first = (row[0] or "") if row else ""
-    if sum(1 for c in row if _flat(c)) != 1 or not _flat(first) or _ITEM_START.match(first):
-        return ""
-    return first if len(row) == 1 or SECTION.match(first) else ""
+def grid_items(grid: Grid, doc_id: str) -> list[Item]:
+    """Items of a table grid; [] when it holds no body rows."""
+    if grid.stream:
+        header, placed, roles = _read_stream(grid.rows[0] if grid.rows else [])
+    else:
+        header, placed, roles = _read_rows(grid.rows)
+    if not header and not set(roles) & set(UNIT_ROLES):
+        return []  # a table with neither a header nor a column of bodies is not a plan's table
+    records = _records(placed, roles)
+    _spread_units(records, roles)
+    return _items(records, roles, doc_id)
 
 
-def _fill_merged(row: list[str | None], roles: list[str]) -> list[str | None]:
-    """A short row with its merged cells put back as None: at the task column, else at the start."""
-    missing = len(roles) - len(row)
-    if missing <= 0:
-        return row
-    at = roles.index("task") if "task" in roles else 0
-    if at > 0 and not all(_flat(c).rstrip(".．、").isdigit() for c in row[:at]):
-        at = 0
-    return row[:at] + [None] * missing + row[at:]
+# --- header and columns ---------------------------------------------------------------------------
+
+def _trimmed(row: Sequence[Cell]) -> list[Cell]:
+    """A row without its trailing empty cells."""
+    row = list(row)
+    while row and not squash(row[-1].text):
+        row.pop()
+    return row
 
 
-def _aligned(rows: Sequence[Cells], roles: list[str], lines: Sequence[int]) -> list[_Row]:
-    """Body rows by column role: header repeats and empty rows dropped, short rows right-aligned."""
-    previous: list[str] = [""] * len(roles)
-    title = ""  # of the section row above, if any
-    out = []
-    for raw, line in zip(rows, lines):
-        if not any(_flat(c) for c in raw) or [cells.column_role(c or "") for c in raw] == roles:
+def _read_rows(rows: list[list[Cell]]) -> tuple[list[str], list[_Placed], list[str]]:
+    """Header, placed body rows and column roles of a grid whose rows are known."""
+    trimmed = [_trimmed(r) for r in rows]
+    at = next((i for i, r in enumerate(trimmed) if is_header([c.text for c in r])), None)
+    header = [c.text for c in trimmed[at]] if at is not None else []
+    body = [r for r in trimmed[(at + 1 if at is not None else 0):] if r and [c.text for c in r] != header]
+    width = max([len(header), *map(len, body)], default=0)
+    hinted = [""] * (width - len(header)) + [header_role(name) for name in header]  # merged headings lead
+    full = [r for r in body if len(r) == width] or body
+    kinds = [[kind(r[j].text) for r in full if j < len(r)] for j in range(width)]
+    lengths = [_mean([len(squash(r[j].text)) for r in full if j < len(r)]) for j in range(width)]
+    roles = decide(hinted, kinds, lengths)
+    levels = _column_levels(full, roles)
+    return header, [_place(r, roles, levels) for r in body], roles
+
+
+def _read_stream(cells: list[Cell]) -> tuple[list[str], list[_Placed], list[str]]:
+    """Header, rows and column roles of one run of cells: the header's width cuts it into rows."""
+    count = _header_run(cells)
+    header = [c.text for c in cells[:count]]
+    hinted = [header_role(name) for name in header]
+    if TEXT not in hinted and TASK in hinted:
+        hinted[hinted.index(TASK)] = TEXT
+    body = cells[count:]
+    while body and not squash(body[0].text):  # the empty cells closing the header row
+        body = body[1:]
+    placed = _cut(body, hinted)
+    width = len(hinted)
+    kinds = [[kind(c.text) for p in placed for c in p.cells.get(j, [])] for j in range(width)]
+    lengths = [_mean([len(squash(c.text)) for p in placed for c in p.cells.get(j, [])]) for j in range(width)]
+    return header, placed, decide(hinted, kinds, lengths)
+
+
+def _header_run(cells: list[Cell]) -> int:
+    """How many cells at the start of a stream are its header (the adapter starts it at the header)."""
+    count = 0
+    while count < len(cells) and header_role(cells[count].text):
+        count += 1
+    return count
+
+
+def _mean(values: list[int]) -> float:
+    """Average, 0 for none."""
+    return sum(values) / len(values) if values else 0.0
+
+
+def _column_levels(rows: list[list[Cell]], roles: list[str]) -> dict[int, set[int]]:
+    """The marker levels seen in each task column (一、 in one, （一） in the next)."""
+    levels: dict[int, set[int]] = {}
+    for row in rows:
+        for j, cell in enumerate(row):
+            found = numbering.marker(squash(cell.text))
+            if j < len(roles) and roles[j] == TASK and found:
+                levels.setdefault(j, set()).add(found.level)
+    return levels
+
+
+# --- placing cells in columns ---------------------------------------------------------------------
+
+def _place(row: list[Cell], roles: list[str], levels: dict[int, set[int]]) -> _Placed:
+    """A row of a known grid in its columns: by position when full, else by its cells' kinds."""
+    filled = [c for c in row if squash(c.text)]
+    if len(filled) == 1 and len(roles) > 2 and kind(filled[0].text) in (Kind.HEADING, Kind.SHORT) and (
+            numbering.is_chapter_level(numbering.marker(squash(filled[0].text))) or row[0] is filled[0]):
+        return _Placed(section=filled[0])  # one heading alone in its row: merged across the table
+    if len(row) == len(roles):
+        placed = _Placed(full=True)
+        for j, cell in enumerate(row):
+            if squash(cell.text):
+                placed.add(j, cell)
+        return placed
+    placed = _Placed()
+    last = -1
+    for cell in row:
+        if not squash(cell.text):
+            if last >= 0 and last + 1 < len(roles):  # an empty cell after a printed one holds its column
+                last += 1
+                placed.empty.add(last)
             continue
-        if heading := _section_title(raw):
-            title = heading
-            previous = [title if role == "task" else "" for role in roles]
+        i = filled.index(cell)
+        following = kind(filled[i + 1].text) if i + 1 < len(filled) else Kind.EMPTY
+        column = _column(cell, roles, last, levels, following)
+        if column is None and len(filled) == 1 and kind(cell.text) in (Kind.HEADING, Kind.SHORT):
+            return _Placed(section=cell)  # a heading merged across the table
+        if column is None:
+            column = last + 1 if last + 1 < len(roles) else None
+        if column is None:
             continue
-        row = _fill_merged(list(raw[: len(roles)]), roles)
-        row = [c if c is not None else p for c, p in zip(row, previous)]
-        if "task" in roles and not _flat(row[roles.index("task")]):  # a merged task cell left blank
-            row[roles.index("task")] = previous[roles.index("task")]
-        previous = row
-        by = {role: cell for role, cell in zip(roles, row) if role}
-        task = by.get("task", title)
-        out.append(_Row(
-            task=task, section=_section(task) or _section(title), text=by.get("text", ""), seq=_flat(by.get("seq", "")),
-            lead=by.get("lead_unit", ""), unit=by.get("unit", ""), other=by.get("other_unit", ""), deadline=by.get("deadline", ""),
-            line=line,
-        ))
-    return out
+        placed.add(column, cell)
+        last = column
+    return placed
 
+
+def _cut(cells: list[Cell], roles: list[str]) -> list[_Placed]:
+    """A stream of cells cut into rows: a cell that fits no column right of the last one starts a row."""
+    rows: list[_Placed] = []
+    current = _Placed()
+    last = -1
+    filled = [c for c in cells if squash(c.text)]
+    for cell in cells:
+        if not squash(cell.text):  # an empty cell holds the next column, or opens the next row
+            if last + 1 >= len(roles):
+                rows.append(current)
+                current, last = _Placed(), -1
+            last += 1
+            current.empty.add(last)
+            continue
+        i = filled.index(cell)
+        cell_kind = kind(cell.text)
+        following = kind(filled[i + 1].text) if i + 1 < len(filled) else Kind.EMPTY
+        column = _column(cell, roles, last, {}, following)
+        if column is None and cell_kind is Kind.UNIT and last >= 0 and roles[last] in UNIT_ROLES:
+            current.add(last, cell)  # a second unit block under the same row (市直 …, then 各镇 …)
+            continue
+        if column is None:
+            rows.append(current)
+            current, last = _Placed(), -1
+            column = _column(cell, roles, last, {}, following)
+        if column is None:
+            if cell_kind is Kind.HEADING or cell_kind is Kind.SHORT:
+                rows.append(_Placed(section=cell))
+            continue
+        current.add(column, cell)
+        last = column
+    rows.append(current)
+    return [r for r in rows if r.cells or r.section]
+
+
+def _column(cell: Cell, roles: list[str], last: int, levels: dict[int, set[int]], following: Kind) -> int | None:
+    """The first column right of `last` that takes this cell's kind (a note column only as a last resort)."""
+    cell_kind = kind(cell.text)
+    found = numbering.marker(squash(cell.text))
+    candidates = [j for j in range(last + 1, len(roles)) if cell_kind in ACCEPTS.get(roles[j], set())]
+    if roles and TEXT in roles and cell_kind in (Kind.HEADING, Kind.SHORT):
+        # a heading goes to the text column only when no requirement follows it to fill that column
+        if numbering.is_chapter_level(found) or following is Kind.TEXT or any(
+            roles[j] == TASK for j in candidates):
+            candidates = [j for j in candidates if roles[j] != TEXT] or (
+                [] if numbering.is_chapter_level(found) or following is Kind.TEXT else candidates)
+    proper = [j for j in candidates if roles[j] != NOTE]
+    if found and levels:
+        matching = [j for j in proper if found.level in levels.get(j, set())]
+        proper = matching or proper
+    if proper:
+        return proper[0]
+    return candidates[0] if candidates else None
+
+
+# --- records: headings, merged cells, section rows ------------------------------------------------
+
+def _is_section(row: _Placed, roles: list[str]) -> bool:
+    """A row with headings only: no requirement, no unit, no number of its own."""
+    if row.section is not None:
+        return True
+    used = {roles[j] for j in row.cells}
+    return bool(used) and used <= {TASK, NOTE} and not row.full
+
+
+def _level(cell: Cell) -> int:
+    """The nesting level of a heading by its marker (一、 outermost); unnumbered headings innermost."""
+    found = numbering.marker(squash(cell.text))
+    return found.level if found else UNNUMBERED
+
+
+def _records(placed: list[_Placed], roles: list[str]) -> list[_Record]:
+    """Body rows with their headings: section rows nest by marker, merged task cells repeat below."""
+    sections: list[Cell] = []
+    tasks: dict[int, Cell] = {}
+    task_columns = [j for j, r in enumerate(roles) if r == TASK]
+    records = []
+    for row in placed:
+        if _is_section(row, roles):
+            heading = row.section or row.cells[min(row.cells)][0]
+            sections = [c for c in sections if _level(c) < _level(heading)] + [heading]
+            tasks = {}
+            continue
+        own = {j: row.cells[j][0] for j in task_columns if j in row.cells}
+        if own:
+            first = min(own)
+            tasks = {j: c for j, c in tasks.items() if j < first}  # a new outer heading restarts inner ones
+        if row.full:
+            tasks = {j: c for j, c in tasks.items() if j in own}
+        tasks.update(own)
+        headings = sections + [tasks[j] for j in sorted(tasks)]
+        if not any(roles[j] in (TEXT, *UNIT_ROLES, SEQ) for j in row.cells):
+            continue
+        units = _units(row, roles)
+        line = min(c.line for cells in row.cells.values() for c in cells)
+        records.append(_Record(headings, row, units, line))
+    return records
+
+
+def _units(row: _Placed, roles: list[str]) -> Units | None:
+    """The row's units from every unit column, lead and other columns giving their role; None if absent."""
+    cells = [(c.text, _ROLE_OF.get(roles[j])) for j in sorted(row.cells) if roles[j] in UNIT_ROLES
+             for c in row.cells[j]]
+    if not cells:
+        return None
+    return units_from_cells(cells)
+
+
+def _spread_units(records: list[_Record], roles: list[str]) -> None:
+    """Rows missing their unit cell (merged, printed once for a group) take the group's printed one."""
+    groups: dict[tuple[int, ...], list[_Record]] = {}
+    for record in records:
+        groups.setdefault(tuple(id(c) for c in record.headings), []).append(record)
+    for group in groups.values():
+        have = [i for i, r in enumerate(group) if r.units is not None]
+        if not have or len(have) == len(group):
+            continue
+        after = group[-1].units is not None and group[0].units is None  # printed on the group's last row
+        for i, record in enumerate(group):
+            printed = record.row.full or any(roles[j] in UNIT_ROLES for j in record.row.empty)
+            if record.units is not None or printed:
+                continue
+            later = [k for k in have if k > i]
+            earlier = [k for k in have if k < i]
+            source = (later[0] if later else earlier[-1]) if after else (earlier[-1] if earlier else later[0])
+            record.units = group[source].units
+
+
+# --- items ----------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class _Draft:
-    """An item before numbering."""
+    """An item before its final number."""
 
-    label: str  # as printed in the cell or the 序号 column ('' when none)
-    section: str
-    row: _Row
+    label: str
     text: str
+    record: _Record
+    title: Cell | None
 
 
-def _split_items(row: _Row) -> list[_Draft]:
-    """The items of one row: one per numbered part of its 具体要求 cell."""
-    splitter = _CHINESE_LINE if _CHINESE_ITEM.match(row.text) else _NUMBERED_LINE
-    parts = [p for p in splitter.split(row.text) if p.strip()] or [row.text]
-    seq = row.seq.rstrip(".．、")
-    drafts = []
-    for part in parts:
-        match = _NUMBER.match(part) or _BULLET.match(part)
-        label = next((g for g in match.groups() if g), "") if match and match.groups() else ""
-        if seq:
-            label = f"{seq}.{label}" if len(parts) > 1 and label else seq
-        body = part[match.end():] if match else part
-        drafts.append(_Draft(label, row.section, row, join_wrapped(body.splitlines())))
-    return drafts
-
-
-def _section(task: str) -> str:
-    """The chapter numeral of a task cell (一 for '一、做好…'), or ''."""
-    match = SECTION.match(task)
-    return match.group(1) if match else ""
-
-
-def _numbered(drafts: list[_Draft], doc_id: str) -> list[Item]:
-    """Items with final numbers: as printed, by section when they restart, else by position."""
+def _items(records: list[_Record], roles: list[str], doc_id: str) -> list[Item]:
+    """Items from records: numbered as printed when every one is, else by position."""
+    uses = Counter(id(c) for r in records for c in r.headings)
+    drafts = [d for r in records for d in _drafts(r, roles, uses)]
     labels = [d.label for d in drafts]
     printed = all(labels)
     restarts = printed and len(set(labels)) < len(labels)
     items = []
     for position, draft in enumerate(drafts, 1):
-        if not printed:
-            number = str(position)
-        elif restarts and draft.section:
-            number = f"{draft.section}、{draft.label}"
-        else:
-            number = draft.label
+        number = draft.label if printed else str(position)
+        if restarts and (chapter := _chapter(draft.record)):
+            number = f"{chapter}{draft.label}"
+        record = draft.record
+        deadline = "；".join(join_wrapped(c.text.split("\n")) for j in sorted(record.row.cells)
+                            if roles[j] == DEADLINE for c in record.row.cells[j])
         items.append(Item(
-            doc=doc_id, number=number, task=_task(draft.row.task), text=draft.text,
-            units=split_units(_unit_cell(draft.row)), deadline=join_wrapped(draft.row.deadline.splitlines()) or None,
-            line=draft.row.line, position=position,
+            doc=doc_id, number=number, task=_task(record, draft.title), text=draft.text,
+            units=record.units or Units(""), deadline=deadline or None, line=record.line, position=position,
         ))
     return items
 
 
-def _task(cell: str) -> str:
-    """A task cell without its numbering or final 。."""
-    return SECTION.sub("", join_wrapped(cell.splitlines())).rstrip("。")
+def _drafts(record: _Record, roles: list[str], uses: Counter) -> list[_Draft]:
+    """The items of one record: one per numbered part of its requirement cell."""
+    cells = record.row.cells
+    text = "\n".join(c.text for j in sorted(cells) if roles[j] == TEXT for c in cells[j])
+    seq = next((squash(c.text).strip(".．、") for j in sorted(cells) if roles[j] == SEQ for c in cells[j]), "")
+    own = [c for c in record.headings if uses[id(c)] == 1 and numbering.marker(squash(c.text))]
+    title = own[-1] if own and not seq else None
+    parts = _split(text)
+    drafts = []
+    for part in parts:
+        found = numbering.marker(squash(part))
+        label = found.label if found else ""
+        body = squash(part)[found.end:] if found else part
+        if seq:
+            label = f"{seq}.{label}" if len(parts) > 1 and label else seq
+        elif not label and title is not None:
+            label = numbering.marker(squash(title.text)).label
+        drafts.append(_Draft(label.rstrip("、"), join_wrapped(body.split("\n")), record, title))
+    return drafts
 
 
-def _unit_cell(row: _Row) -> str:
-    """The unit cell; 牵头单位 / 配合单位 columns become one labelled cell."""
-    lead, unit, other = (join_wrapped(c.splitlines()) for c in (row.lead, row.unit, row.other))
-    parts = [f"牵头单位：{lead}" if lead else "", unit, f"配合单位：{other}" if other else ""]
-    return "；".join(p for p in parts if p)
+def _split(text: str) -> list[str]:
+    """A requirement cell cut before each numbered part, when it opens with one; else whole."""
+    if not numbering.marker(squash(text)):
+        return [text]
+    level = numbering.marker(squash(text)).level
+    parts = [p for p in _PARTS.split(text) if p.strip()]
+    same = all((m := numbering.marker(squash(p))) and m.level == level for p in parts)
+    return parts if same else [text]
+
+
+def _chapter(record: _Record) -> str:
+    """The 一、 label of the outermost chapter heading above a record, or ''."""
+    for cell in record.headings:
+        found = numbering.marker(squash(cell.text))
+        if found and found.level == numbering.CHAPTER:
+            return found.label
+    return ""
+
+
+def _task(record: _Record, title: Cell | None) -> str:
+    """What the item falls under: its own heading (title), else the innermost heading; a chapter's 一、 and a final 。 removed."""
+    chosen = title or next((c for c in reversed(record.headings)), None)
+    if chosen is None:
+        return ""
+    return numbering.SECTION.sub("", join_wrapped(chosen.text.split("\n"))).rstrip("。")

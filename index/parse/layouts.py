@@ -1,0 +1,198 @@
+"""Layout adapters: each turns a plan's text (or its tables) into Grids for the one rows back-end.
+
+How cells are delimited is read from the text itself: pipes between the cells of a line; one cell
+per line between pipes; one cell per paragraph between blank lines; tabs or wide spaces; labelled
+lines ("责任单位：…") in blocks. An adapter returns [] when its shape is not there. Header names help
+find where a table starts in a cell stream (a stream has no other clue to its width) and nothing else:
+a row table without a header is read from its cells alone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from index.parse.columns import header_role, is_header
+from index.parse.rows import Cell, Grid
+from index.text import clean_line, squash
+
+_PIPE = re.compile(r"[|｜]")
+_SPACES = " \r\n\u3000\xa0"
+_TABS = re.compile(r"\t")  # each tab ends a cell: two tabs in a row hold an empty cell
+_WIDE = re.compile(r"\t+| {2,}")
+_RULE = re.compile(r"[-:=\s]*[-=][-:=\s]*")
+_LABELLED = re.compile(r"^\s*([^：:，,。；;]{2,14})[：:]\s*(.*)$")
+MIN_ROWS = 2  # body rows a headerless row table needs
+MIN_STREAM = 3  # cells after the header a cell stream needs
+
+
+def lines(text: str) -> list[str]:
+    """The text's lines as an editor counts them (\\n or \\r\\n; U+2028/U+2029 are not breaks)."""
+    return [line.rstrip("\r") for line in text.split("\n")]
+
+
+def from_tables(tables: list[list[list[str]]]) -> list[Grid]:
+    """Tables read from .docx/.html/.pdf/.xlsx: rows known, merged cells already spread by the reader."""
+    return [Grid([[Cell(text, r) for text in row] for r, row in enumerate(t, 1)]) for t in tables if t]
+
+
+def pipe_rows(text: str) -> list[Grid]:
+    """A table copied one row per line, cells between pipes."""
+    return _delimited_rows(text, _PIPE)
+
+
+def tab_rows(text: str) -> list[Grid]:
+    """A table copied from a spreadsheet: one row per line, cells between tabs (or runs of spaces)."""
+    return _delimited_rows(text, _TABS) or _delimited_rows(text, _WIDE, need_header=True)
+
+
+def _split_row(line: str, delimiter: re.Pattern[str]) -> list[str]:
+    """The cells of one line, an outer delimiter at either end dropped."""
+    inner = line.strip(_SPACES)  # not tabs: trailing tabs hold empty cells
+    if delimiter is _PIPE:
+        inner = re.sub(r"^[|｜]|[|｜]$", "", inner)
+    return [c.strip() for c in delimiter.split(inner)]
+
+
+def _delimited_rows(text: str, delimiter: re.Pattern[str], need_header: bool = False) -> list[Grid]:
+    """Runs of lines with two or more cells: from a header row, else runs of enough rows."""
+    rows: list[tuple[int, list[str] | None]] = []
+    for number, line in enumerate(lines(text), 1):
+        cells = _split_row(line, delimiter) if delimiter.search(line.strip(_SPACES)) else []
+        if cells and all(_RULE.fullmatch(c) for c in cells if c.strip()):
+            continue  # a markdown rule under the header: |---|:---:|
+        enough = len(cells) >= 2 or (cells and delimiter is _PIPE)
+        rows.append((number, cells if enough else (None if not line.strip() else [])))
+    grids = []
+    for run in _runs(rows):
+        at = next((i for i, (_, cells) in enumerate(run) if is_header(cells)), None)
+        if at is None and (need_header or len(run) < MIN_ROWS + 1):
+            continue
+        body = run[at or 0:]
+        grids.append(Grid([[Cell(c, n) for c in cells] for n, cells in body]))
+    return grids
+
+
+def _runs(rows: list[tuple[int, list[str] | None]]) -> Iterator[list[tuple[int, list[str]]]]:
+    """Consecutive lines with cells; a blank line (None) inside a table does not end it, text does."""
+    run: list[tuple[int, list[str]]] = []
+    for number, cells in rows:
+        if cells:
+            run.append((number, cells))
+        elif cells is not None and run:
+            yield run
+            run = []
+    if run:
+        yield run
+
+
+def cell_lines(text: str) -> list[Grid]:
+    """A table copied one cell per line: each cell ends at a pipe (" |" endings or lone "|" lines)."""
+    all_lines = lines(text)
+    piped = [line for line in all_lines if _PIPE.search(line)]
+    several = sum(1 for line in piped if sum(1 for c in _PIPE.split(line) if c.strip()) >= 2)
+    if len(piped) < MIN_STREAM or several > len(piped) / 2:  # rows of cells, not a cell per line
+        return []
+    cells = _pipe_cells(all_lines)
+    start = _stream_start(cells)
+    if start is None or len(cells) - start < MIN_STREAM:
+        return []
+    return [Grid([cells[start:]], stream=True)]
+
+
+def _pipe_cells(all_lines: list[str]) -> list[Cell]:
+    """Every cell of the text: the lines between two pipes, pipes inside a line splitting it too."""
+    cells: list[Cell] = []
+    buffer: list[str] = []
+    first = 0
+    for number, line in enumerate(all_lines, 1):
+        pieces = _PIPE.split(line)
+        for k, piece in enumerate(pieces):
+            if piece.strip():
+                first = first or number
+                buffer.append(clean_line(piece))
+            if k < len(pieces) - 1:  # a pipe closes the cell
+                cells.append(Cell("\n".join(buffer), first or number))
+                buffer, first = [], 0
+    if buffer:
+        cells.append(Cell("\n".join(buffer), first))
+    # a cell holding several lines before its pipe may start with text outside the table
+    return [Cell(c.text.split("\n")[-1], c.line + c.text.count("\n")) if _ends_with_header(c.text) else c
+            for c in cells]
+
+
+def _ends_with_header(text: str) -> bool:
+    """True for a multi-line cell whose last line is a header name (notice text, then the header)."""
+    return "\n" in text and bool(header_role(text.split("\n")[-1])) and not header_role(text.replace("\n", ""))
+
+
+def _stream_start(cells: list[Cell]) -> int | None:
+    """Index of the first of two or more header names in a row (empty cells between allowed)."""
+    names = [i for i, c in enumerate(cells) if squash(c.text)]
+    for k, i in enumerate(names[:-1]):
+        if header_role(cells[i].text) and header_role(cells[names[k + 1]].text):
+            return i
+    return None
+
+
+def blank_line_cells(text: str) -> list[Grid]:
+    """A table copied one cell per paragraph: paragraphs between blank lines, from a header run on."""
+    paragraphs: list[Cell] = []
+    buffer: list[str] = []
+    first = 0
+    for number, line in enumerate([*lines(text), ""], 1):
+        cleaned = clean_line(line)
+        if cleaned:
+            buffer.append(cleaned)
+            first = first or number
+        elif buffer:
+            paragraphs.append(Cell("\n".join(buffer), first))
+            buffer, first = [], 0
+    start = _stream_start(paragraphs)
+    if start is None or not _blank_separated(text) or len(paragraphs) - start < MIN_STREAM:
+        return []
+    return [Grid([paragraphs[start:]], stream=True)]
+
+
+def _blank_separated(text: str) -> bool:
+    """True when most non-empty lines stand alone between blank lines (cells, not wrapped text)."""
+    all_lines = [clean_line(line) for line in lines(text)]
+    filled = [i for i, line in enumerate(all_lines) if line]
+    alone = sum(1 for i in filled if (i == 0 or not all_lines[i - 1]) and (i + 1 >= len(all_lines) or not all_lines[i + 1]))
+    return bool(filled) and alone >= 0.6 * len(filled)
+
+
+def key_values(text: str) -> list[Grid]:
+    """Items written as labelled lines, one block per item: 工作任务：… / 责任单位：… / 完成时限：…."""
+    blocks: list[list[tuple[str, Cell]]] = []
+    current: list[tuple[str, Cell]] = []
+    for number, line in enumerate(lines(text), 1):
+        cleaned = clean_line(line)
+        found = _LABELLED.match(cleaned)
+        label = found.group(1) if found and header_role(found.group(1)) else ""
+        if label and any(squash(name) == squash(label) for name, _ in current):
+            blocks.append(current)
+            current = []
+        if label:
+            current.append((label, Cell(found.group(2), number)))
+        elif cleaned and current:
+            name, cell = current[-1]
+            current[-1] = (name, Cell(f"{cell.text}\n{cleaned}", cell.line))
+        elif not cleaned and current:
+            blocks.append(current)
+            current = []
+    blocks = [b for b in [*blocks, current] if len(b) >= 2]
+    if len(blocks) < MIN_ROWS:
+        return []
+    header = list(dict.fromkeys(squash(name) for block in blocks for name, _ in block))
+    rows = [[Cell(name, blocks[0][0][1].line) for name in header]]
+    for block in blocks:
+        by = {squash(name): cell for name, cell in block}
+        rows.append([by.get(name, Cell("", block[0][1].line)) for name in header])
+    return [Grid(rows)]
+
+
+def strip_cell_pipes(text: str) -> str:
+    """Text with cell-ending pipes and lone pipe lines removed, line numbers kept (for the text flow)."""
+    return "\n".join("" if re.fullmatch(r"\s*[|｜]\s*", line) else re.sub(r"\s*[|｜]\s*$", "", line)
+                     for line in lines(text))
