@@ -72,7 +72,7 @@ class Dialogue:
         if refers and self.state.focus is not None and not query.place:
             if not topic or self.answerer.ask(text, self.region).no_answer:
                 return self._about_focus(text, query)
-        if topic or query.number or query.intent == "unit":
+        if topic or query.number or (query.intent == "unit" and query.place):
             follows = _opens_follow_up(message) and not query.place and not query.unit
             if (follows or query.number) and not query.place and self.state.place:
                 return self._new_topic_here(text)
