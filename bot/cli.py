@@ -11,13 +11,16 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from bot.settings import Settings
 from index.errors import PolicyQAError
-from index.models import Item
+
+if TYPE_CHECKING:
+    from index.corpus import Summary
+    from index.corrections import Corrections
 
 pass_settings = click.make_pass_decorator(Settings)
 
@@ -89,14 +92,16 @@ def _run_ingest(
     settings: Settings, paths: list[Path], everything: bool, overrides: dict | None = None, rebuild: bool = False
 ) -> int:
     """Ingest (or rebuild into a new file and swap in) and report; returns the number of files that failed."""
+    from index.corrections import CORRECTIONS, load_corrections
     from index.engine import build_index
     from index.repair import rebuild_index
 
     start = time.perf_counter()
+    corrections = load_corrections(settings.corpus / CORRECTIONS)
     if rebuild:
-        result = rebuild_index(settings.db, settings.corpus, _progress, settings.lock_wait)
+        result = rebuild_index(settings.db, settings.corpus, _progress, settings.lock_wait, corrections)
     else:
-        result = build_index(_writer(settings), paths, everything, _progress, overrides)
+        result = build_index(_writer(settings), paths, everything, _progress, overrides, corrections=corrections)
     for summary in result.summaries:
         document, without = summary.document, summary.without_unit
         click.echo(
@@ -109,10 +114,32 @@ def _run_ingest(
         if summary.guessed:
             shown = ", ".join(f"{k}={getattr(document, k)}" for k in summary.guessed)
             click.echo(f"  guessed from the text: {shown} (set with --title/--region/--year or the catalog)", err=True)
+        _report_corrections(corrections, summary)
+    if everything or rebuild:
+        _report_unknown_corrections(settings, corrections)
     for error in result.errors:
         click.echo(f"error: {error}", err=True)
     _report_held(settings, f"in {time.perf_counter() - start:.2f} s", result.summaries, len(result.errors))
     return len(result.errors)
+
+
+def _report_corrections(corrections: Corrections, summary: Summary) -> None:
+    """Which items of a plan staff corrected, and each correction naming an item it does not have."""
+    if summary.corrected:
+        click.echo(f"  corrected by {corrections.path}: items {', '.join(summary.corrected)}", err=True)
+    for number in summary.stale:
+        click.echo(f"warning: {corrections.path} [{summary.document.id}.{number}]: the plan has no item {number}; "
+                   "the correction is not applied", err=True)
+
+
+def _report_unknown_corrections(settings: Settings, corrections: Corrections) -> None:
+    """Each document the corrections name that a full rebuild did not index."""
+    from index.store import Store
+
+    stored = {d.id for d in Store(settings.db).documents()}
+    for doc, _ in corrections.by_doc:
+        if doc not in stored:
+            click.echo(f"warning: {corrections.path} [{doc}]: no document {doc!r} in the index", err=True)
 
 
 def _report_held(settings: Settings, elapsed: str, summaries: list, failed: int) -> None:
@@ -220,29 +247,13 @@ def remove_command(settings: Settings, docs: tuple[str, ...]) -> None:
                f"{settings.db} now holds {len(_writer(settings).documents())} documents", err=True)
 
 
-def item_json(item: Item) -> dict[str, Any]:
-    """An item as the JSON the staff views print."""
-    return {
-        "doc": item.doc,
-        "item": item.number,
-        "task": item.task,
-        "text": item.text,
-        "units": item.units.raw,
-        "lead_units": list(item.units.lead),
-        "other_units": list(item.units.others),
-        "deadline": item.deadline,
-        "due": item.due[0] if item.due else None,
-        "due_dates": list(item.due),
-        "ongoing": item.ongoing,
-    }
-
-
 @cli.command("items")
 @click.option("--doc", "doc", help="only this document id")
 @click.option("--json", "as_json", is_flag=True, help="print JSON")
 @db_option
 def items_command(settings: Settings, doc: str | None, as_json: bool) -> None:
     """List items: number, units (lead first) and deadline, one line each."""
+    from bot.render import item_json
     from index.store import Store
 
     ensure_index(settings)
@@ -260,6 +271,38 @@ def items_command(settings: Settings, doc: str | None, as_json: bool) -> None:
         click.echo(f"{item.doc} {item.number}  {units}{deadline}")
 
 
+DOUBTS = {"no-unit": "未写明责任单位", "not-a-body": "「{}」不像单位名称", "long-cell": "单位格过长（{}字）"}
+
+
+@cli.command("review")
+@click.argument("doc")
+@db_option
+def review_command(settings: Settings, doc: str) -> None:
+    """Every item of a plan, one line each with units and deadline, the doubtful ones marked "?".
+
+    Fix what the reader got wrong in corpus/corrections.toml (see README), then ingest again.
+    """
+    from bot.render import unit_line
+    from index.corrections import CORRECTIONS, doubts
+    from index.store import Store
+
+    ensure_index(settings)
+    store = Store(settings.db)
+    if doc not in {d.id for d in store.documents()}:
+        raise click.ClickException(f"no document {doc!r} (see `policyqa items`)")
+    reviewed = doubts([item for item, _ in store.items(doc)])
+    for item, found in reviewed:
+        deadline = f"  时限：{item.deadline}" if item.deadline else ""
+        flags = "  ← " + "；".join(DOUBTS[d.kind].format(d.detail) for d in found) if found else ""
+        click.echo(f"{'?' if found else ' '} {item.number:>4}  {unit_line(item)}{deadline}{flags}")
+    doubtful = [item for item, found in reviewed if found]
+    click.echo(f"{doc}: {len(reviewed)} items, {len(doubtful)} doubtful", err=True)
+    if doubtful:
+        example = doubtful[0]
+        click.echo(f"correct one in {settings.corpus / CORRECTIONS}, then run `policyqa ingest`:\n"
+                   f'[{doc}."{example.number}"]\nunits = "{example.units.raw or "某某局牵头，某某局"}"', err=True)
+
+
 @cli.command("item")
 @click.argument("doc")
 @click.argument("number")
@@ -267,7 +310,7 @@ def items_command(settings: Settings, doc: str | None, as_json: bool) -> None:
 @db_option
 def item_command(settings: Settings, doc: str, number: str, as_json: bool) -> None:
     """Show one item whole, with its source."""
-    from bot.render import render_item
+    from bot.render import item_json, render_item
     from index.store import Store
 
     ensure_index(settings)
@@ -332,20 +375,14 @@ def ask_command(settings: Settings, question: str, as_json: bool, doc: str | Non
 @db_option
 def due_command(settings: Settings, before: Any, unit: str | None, region: str | None, as_json: bool) -> None:
     """List the items with a due date, the earliest first: date, item, units, the deadline as written."""
+    from bot.due import falling_due
+    from bot.render import item_json
+
     answerer = load_answerer(settings)
     try:
-        scope = answerer.scope(region) if region else None
+        due = falling_due(answerer, before.date().isoformat() if before else "", unit or "", region or "")
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
-    if unit:
-        listed = answerer.unit(unit, region or "")
-        if listed.no_answer and listed.suggestions:
-            raise click.ClickException(f"no unit {unit!r} (did you mean: {'、'.join(listed.suggestions)})")
-        items = [hit.item for hit in listed.hits if hit.item.due]
-    else:
-        items = answerer.engine.due_items(scope[1] if scope else None)
-    last = before.date().isoformat() if before else "9999-12-31"
-    due = sorted(((d, item) for item in items for d in item.due[:1] if d <= last), key=lambda pair: pair[0])
     if as_json:
         click.echo(json.dumps([item_json(item) for _, item in due], ensure_ascii=False, indent=1))
         return
@@ -448,3 +485,25 @@ def stats_command(settings: Settings) -> None:
     from index.store import Store
 
     click.echo(stats_text(Store(settings.db).stats()))
+
+
+@cli.command("web")
+@click.option("--host", help="address to listen on (default: POLICYQA_HOST, else 127.0.0.1)")
+@click.option("--port", type=click.IntRange(1, 65535), help="port (default: POLICYQA_PORT, else 8000)")
+@click.option("--hash-password", is_flag=True, help="ask for a staff password and print its setting line")
+@db_option
+def web_command(settings: Settings, host: str | None, port: int | None, hash_password: bool) -> None:
+    """Serve the web chat (/), the staff page (/admin) and the HTTP API (/api/…)."""
+    import logging
+
+    from bot.web import hash_password as password_hash, run_web
+
+    if hash_password:
+        password = click.prompt("staff password", hide_input=True, confirmation_prompt=True, err=True)
+        click.echo(f"POLICYQA_ADMIN_PASSWORD_HASH={password_hash(password)}")
+        return
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    answerer = load_answerer(settings)
+    host, port = host or settings.host, port or settings.port
+    click.echo(f"政策问答 web chat on http://{host}:{port}/ (staff: /admin, API: /openapi.json)", err=True)
+    run_web(settings, answerer, host, port)

@@ -8,11 +8,14 @@ from bot.answer import Answer, Listed, RegionGroup, Task
 from index.models import Document, Hit, Item
 
 
+CORRECTED = "（经人工校对）"
+
+
 def unit_line(item: Item) -> str:
-    """Units lead first, lead marked 牵头; a plain note when the plan names none."""
+    """Units lead first, lead marked 牵头; a plain note when the plan names none; staff corrections marked."""
     lead = [f"{name}（牵头）" for name in item.units.lead]
     names = lead + list(item.units.others)
-    return "、".join(names) if names else "（方案未写明责任单位）"
+    return ("、".join(names) if names else "（方案未写明责任单位）") + (CORRECTED if item.corrected else "")
 
 
 def item_label(item: Item, document: Document) -> str:
@@ -37,6 +40,24 @@ def render_item(item: Item, document: Document) -> str:
     if document.source:
         lines.append(f"出处：{document.source} 第{item.line}行")
     return "\n".join(lines)
+
+
+def item_json(item: Item) -> dict:
+    """An item as the JSON the staff views print."""
+    return {
+        "doc": item.doc,
+        "item": item.number,
+        "task": item.task,
+        "text": item.text,
+        "units": item.units.raw,
+        "lead_units": list(item.units.lead),
+        "other_units": list(item.units.others),
+        "deadline": item.deadline,
+        "due": item.due[0] if item.due else None,
+        "due_dates": list(item.due),
+        "ongoing": item.ongoing,
+        "corrected": item.corrected,
+    }
 
 
 def answer_json(answer: Answer, documents: dict[str, Document]) -> dict:
@@ -77,7 +98,8 @@ def _hit_json(hit: Hit, document: Document) -> dict:
         "item": item.number, "task": item.task, "text": item.text, "units": item.units.raw,
         "lead_units": list(item.units.lead), "other_units": list(item.units.others),
         "deadline": item.deadline, "due": item.due[0] if item.due else None, "due_dates": list(item.due),
-        "ongoing": item.ongoing, "score": round(hit.score, 3), "matched_terms": list(hit.matched_terms),
+        "ongoing": item.ongoing, "corrected": item.corrected, "score": round(hit.score, 3),
+        "matched_terms": list(hit.matched_terms),
     }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -9,6 +10,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 TELEGRAM_API = "https://api.telegram.org/bot"
+ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?")
 
 
 class Settings(BaseSettings):
@@ -28,9 +30,29 @@ class Settings(BaseSettings):
     ranker: Literal["postings", "rank-bm25"] = Field(
         "postings", description="postings (stored, fast at any size) or rank-bm25 (the in-memory reference)"
     )
+    host: str = Field("127.0.0.1", description="address `policyqa web` listens on")
+    port: int = Field(8000, ge=1, le=65535, description="port `policyqa web` listens on")
+    admin_password_hash: SecretStr | None = Field(
+        None, description="hash of the /admin password, from `policyqa web --hash-password` (none: /admin is off)"
+    )
+    allowed_origins: list[str] = Field(
+        default_factory=list, description="sites allowed to embed the web chat (/widget.js), e.g. https://www.gov.cn"
+    )
+    web_rate_limit: int = Field(60, ge=1, description="web requests per client per minute before 429")
+    max_body: int = Field(16_384, ge=256, description="largest web request body in bytes before 413")
+    secure_cookies: bool = Field(False, description="mark the web's cookies Secure (serve over HTTPS)")
 
-    @field_validator("token", mode="before")
+    @field_validator("token", "admin_password_hash", mode="before")
     @classmethod
-    def _empty_token_is_none(cls, value: object) -> object:
-        """An empty POLICYQA_TOKEN= line means no token."""
+    def _empty_secret_is_none(cls, value: object) -> object:
+        """An empty POLICYQA_TOKEN= (or admin hash) line means none."""
         return None if value in ("", None) else value
+
+    @field_validator("allowed_origins")
+    @classmethod
+    def _origins_are_origins(cls, value: list[str]) -> list[str]:
+        """Each allowed origin is scheme://host[:port], nothing more (it goes into a CSP header)."""
+        for origin in value:
+            if not ORIGIN.fullmatch(origin):
+                raise ValueError(f"allowed origin {origin!r} is not scheme://host[:port]")
+        return value

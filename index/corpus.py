@@ -23,6 +23,7 @@ class Parsed:
     items: list[Item]
     layout: str = ""
     guessed: tuple[str, ...] = ()  # metadata fields taken from the text, not the catalog
+    stale: tuple[str, ...] = ()  # item numbers staff corrections name that the plan does not have
 
     @property
     def without_unit(self) -> list[str]:
@@ -32,7 +33,9 @@ class Parsed:
     def summary(self) -> Summary:
         """What the ingestion report says about this plan, without its items."""
         deadlines = sum(1 for i in self.items if i.deadline)
-        return Summary(self.document, self.layout, self.guessed, len(self.items), tuple(self.without_unit), deadlines)
+        corrected = tuple(i.number for i in self.items if i.corrected)
+        return Summary(self.document, self.layout, self.guessed, len(self.items), tuple(self.without_unit), deadlines,
+                       corrected, self.stale)
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,13 @@ class Summary:
     items: int
     without_unit: tuple[str, ...]
     deadlines: int
+    corrected: tuple[str, ...] = ()  # items whose units or deadline staff corrected
+    stale: tuple[str, ...] = ()  # corrections naming items the plan does not have
+
+    def report(self) -> dict:
+        """The report as stored with the index, for the staff page."""
+        return {"layout": self.layout, "items": self.items, "without_unit": list(self.without_unit),
+                "deadlines": self.deadlines, "guessed": list(self.guessed)}
 
 
 @dataclass
@@ -104,7 +114,11 @@ def document_for(path: Path, given: dict, text: str) -> tuple[Document, tuple[st
 
 
 def read_plan(path: Path, given: dict, taken: dict[str, Path] | None = None) -> Parsed:
-    """Read and parse one plan file; given: catalog entry and overrides. Raises InputError."""
+    """Read and parse one plan file; given: catalog entry and overrides. Raises InputError.
+
+    given["corrections"] (a Corrections, from build_index) is applied to the items read.
+    """
+    from index.corrections import apply_corrections
     from index.parse import parse_layout  # here, not above: a query process never loads the parsers
     from index.readers import read_source
 
@@ -116,7 +130,9 @@ def read_plan(path: Path, given: dict, taken: dict[str, Path] | None = None) -> 
         layout, items = parse_layout(source.text, source.tables, document.id, str(path))
     except OSError as exc:
         raise InputError(exc.strerror or str(exc), path) from None
-    return Parsed(document, [with_due(item, document.year) for item in items], f"{source.layout}: {layout}", guessed)
+    # Corrections first: a corrected deadline is the one read into due dates.
+    items, stale = apply_corrections(items, given["corrections"].of(document.id)) if given.get("corrections") else (items, ())
+    return Parsed(document, [with_due(item, document.year) for item in items], f"{source.layout}: {layout}", guessed, stale)
 
 
 def with_due(item: Item, year: int | None) -> Item:

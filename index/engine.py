@@ -13,6 +13,7 @@ from array import array
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from index.corpus import BuildResult, Summary, given_metadata, read_plan
 from index.errors import DuplicateDocument, EmptyCorpus, InputError, NoSuchDocument, StaleIndex
@@ -20,6 +21,9 @@ from index.models import Document, Hit, Item
 from index.rank import BM25, NUMPY_ABOVE, Ranges, idf, top_scores
 from index.segment import Segmenter, fingerprint, normalize, vocabulary_text
 from index.store import Store
+
+if TYPE_CHECKING:
+    from index.corrections import Corrections
 
 POSTINGS_CACHE = 256 * 2**20  # bytes of postings a long-running process keeps in memory
 PARALLEL_ABOVE = 5_000  # items to segment before a second process pays for its start-up
@@ -128,17 +132,20 @@ def build_index(
     progress: Callable[[str], None] | None = None,
     overrides: dict | None = None,
     remove: Iterable[str] = (),
+    corrections: Corrections | None = None,
 ) -> BuildResult:
     """Parse plan files and store them, re-tokenizing the whole index in one transaction.
 
     With everything=True the index is rebuilt from these files alone; otherwise they are added,
     replacing documents with the same id and keeping the rest except those in remove (no paths:
     just re-tokenize). Files are read before the write lock is taken; what is kept is read after.
+    Staff corrections are applied to every plan read from its file.
     """
     say = progress or (lambda _: None)
     cores = os.cpu_count() or 1
     paths, remove = list(paths), set(remove)
-    result, jobs, names = _survey_all(given_metadata(paths, overrides), cores, say)
+    files = [(path, {**given, "corrections": corrections}) for path, given in given_metadata(paths, overrides)]
+    result, jobs, names = _survey_all(files, cores, say)
     if paths and not jobs:
         return result  # no file could be read: the index stays as it was
     with store.writing():
@@ -176,6 +183,9 @@ def _store_plans(
 ) -> None:
     """Pass two: segment every plan (in worker processes when there is enough) and store them."""
     size = sum(s.items for s in result.summaries) + (0 if everything else store.size())
+    kept = {doc for kind, _, doc in jobs if kind == "stored"}
+    reports = {doc: report for doc, report in store.reports().items() if doc in kept}
+    reports |= {s.document.id: s.report() for s in result.summaries}
     frequencies: dict[str, int] = {}
     totals: list[int] = []
     current: dict[int, list[str]] = {}
@@ -193,7 +203,8 @@ def _store_plans(
 
     def meta() -> dict[str, str]:
         """What a query process needs, known once every plan is segmented."""
-        return {"vocabulary": vocabulary_text(frequencies, totals[0]), "fingerprint": fingerprint()}
+        return {"vocabulary": vocabulary_text(frequencies, totals[0]), "fingerprint": fingerprint(),
+                "reports": json.dumps(reports, ensure_ascii=False)}
 
     store.replace(plans(), lambda item: current[id(item)], meta, everything=True)
 

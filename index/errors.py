@@ -8,6 +8,7 @@
     │   ├── DuplicateDocument a second document with an id already seen
     │   └── FetchError        a web address that gave no plan file (carries the address)
     ├── CatalogError          corpus/catalog.toml is malformed
+    ├── CorrectionsError      corpus/corrections.toml is malformed
     ├── DataError             a word list under index/data/ is malformed (file and line)
     ├── EmptyCorpus           an index with no documents
     ├── StaleIndex            an index built with other word lists (re-ingest)
@@ -64,6 +65,10 @@ class FetchError(InputError):
 
 class CatalogError(PolicyQAError):
     """The catalog file is malformed."""
+
+
+class CorrectionsError(PolicyQAError):
+    """The staff corrections file is malformed; the message names the file and the item."""
 
 
 class DataError(PolicyQAError):

@@ -65,6 +65,7 @@ class Item:
     position: int = 0  # order within the document, from 1
     due: tuple[str, ...] = ()  # ISO dates the deadline (or the text) names, earliest first (index/deadline.py)
     ongoing: bool = False  # the deadline says ongoing work: 长期坚持, 常态化 …
+    corrected: bool = False  # units or deadline set by a person (corpus/corrections.toml), not as read
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from index.corpus import BuildResult
+from index.corrections import Corrections
 from index.engine import build_index
 from index.errors import IndexCorrupt, IndexReadOnly
 from index.store import Store
@@ -25,9 +26,10 @@ log = logging.getLogger(__name__)
 
 
 def rebuild_index(
-    path: Path, corpus: Path, progress: Callable[[str], None] | None = None, timeout: float = 5.0
+    path: Path, corpus: Path, progress: Callable[[str], None] | None = None, timeout: float = 5.0,
+    corrections: Corrections | None = None,
 ) -> BuildResult:
-    """Build the index of the corpus folder into a new file, then swap it in at path."""
+    """Build the index of the corpus folder (staff corrections applied) into a new file, then swap it in at path."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, name = tempfile.mkstemp(prefix=f"{path.name}.rebuild-", dir=path.parent)
@@ -37,7 +39,7 @@ def rebuild_index(
     fresh_path = Path(name)
     try:
         fresh = Store(fresh_path, timeout)
-        result = build_index(fresh, [corpus], everything=True, progress=progress)
+        result = build_index(fresh, [corpus], everything=True, progress=progress, corrections=corrections)
         if result.summaries:
             if progress:
                 progress(f"swapping the new index into {path}")

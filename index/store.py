@@ -33,13 +33,13 @@ from index.rank import PostingsBuilder, Ranges
 DatabaseError = sqlite3.Error  # what an edge catches to pass to explain()
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (id TEXT PRIMARY KEY, title TEXT, region TEXT, level TEXT,
     year INTEGER, issuer TEXT, number TEXT, date TEXT, source TEXT);
 CREATE TABLE IF NOT EXISTS items (id INTEGER PRIMARY KEY, doc TEXT, number TEXT, part TEXT,
     position INTEGER, task TEXT, text TEXT, units_raw TEXT, deadline TEXT, line INTEGER, tokens TEXT,
-    due TEXT, ongoing INTEGER);
+    due TEXT, ongoing INTEGER, corrected INTEGER);
 CREATE TABLE IF NOT EXISTS item_units (item_id INTEGER, position INTEGER, name TEXT,
     normalized TEXT, role TEXT, collective INTEGER);
 CREATE TABLE IF NOT EXISTS postings (term TEXT PRIMARY KEY, df INTEGER, ids BLOB, weights BLOB);
@@ -227,10 +227,11 @@ class Store:
     def _insert_item(self, item: Item, tokens: list[str]) -> None:
         """Insert one item and its unit rows."""
         cursor = self.conn.execute(
-            "INSERT INTO items (doc, number, part, position, task, text, units_raw, deadline, line, tokens, due, ongoing)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO items (doc, number, part, position, task, text, units_raw, deadline, line, tokens, due, ongoing,"
+            " corrected) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [item.doc, item.number, part_of(item), item.position, item.task, item.text, item.units.raw,
-             item.deadline, item.line, json.dumps(tokens, ensure_ascii=False), ",".join(item.due), int(item.ongoing)],
+             item.deadline, item.line, json.dumps(tokens, ensure_ascii=False), ",".join(item.due), int(item.ongoing),
+             int(item.corrected)],
         )
         self._last_item_id = cursor.lastrowid
         self.conn.executemany(
@@ -305,7 +306,7 @@ class Store:
 
     # --- the question log ------------------------------------------------------------------
 
-    def _chat_hash(self, chat_id: int) -> str:
+    def _chat_hash(self, chat_id: int | str) -> str:
         """A chat id hashed with this database's own salt (chat ids are never stored)."""
         found = self._rows("SELECT value FROM meta WHERE key = 'salt'")
         salt = found[0][0] if found else secrets.token_hex(16)
@@ -314,7 +315,7 @@ class Store:
         return hashlib.sha256(f"{salt}:{chat_id}".encode()).hexdigest()[:16]
 
     def record_question(
-        self, chat_id: int, question: str, intent: str, items: list[str], latency_ms: float, no_answer: bool
+        self, chat_id: int | str, question: str, intent: str, items: list[str], latency_ms: float, no_answer: bool
     ) -> int | None:
         """Log one question and what was answered; returns its id (None when the index is read-only)."""
         if self._log_closed():
@@ -328,7 +329,7 @@ class Store:
             )
         return cursor.lastrowid
 
-    def record_feedback(self, question_id: int, chat_id: int, vote: int) -> None:
+    def record_feedback(self, question_id: int, chat_id: int | str, vote: int) -> None:
         """Log a 👍 (+1) or 👎 (-1) on an answered question."""
         if self._log_closed():
             return
@@ -352,7 +353,44 @@ class Store:
                 "unanswered": [dict(r) for r in unanswered],
                 "votes": votes["n"], "down_share": (votes["down"] or 0) / votes["n"] if votes["n"] else 0.0}
 
+    def down_voted(self, top: int = 50) -> list[dict]:
+        """Answers voted 👎, newest first: the question, what was answered, when."""
+        rows = self._rows(
+            "SELECT q.id, q.at, q.question, q.items, q.no_answer, count(*) AS n FROM feedback f"
+            " JOIN questions q ON q.id = f.question_id WHERE f.vote < 0 GROUP BY q.id ORDER BY max(f.at) DESC, q.id DESC LIMIT ?",
+            [top],
+        )
+        return [{**dict(r), "items": json.loads(r["items"])} for r in rows]
+
+    def question_log(self) -> Iterator[dict]:
+        """Every logged question, oldest first, with its 👍 and 👎 counts (chat ids are hashes)."""
+        rows = self.conn.execute(
+            "SELECT q.id, q.at, q.chat, q.question, q.intent, q.items, q.latency_ms, q.no_answer,"
+            " count(f.vote) FILTER (WHERE f.vote > 0) AS up, count(f.vote) FILTER (WHERE f.vote < 0) AS down"
+            " FROM questions q LEFT JOIN feedback f ON f.question_id = q.id GROUP BY q.id ORDER BY q.id"
+        )
+        for row in rows:
+            yield dict(row)
+
     # --- reading ---------------------------------------------------------------------------
+
+    def reports(self) -> dict[str, dict]:
+        """The ingest report of each stored document, by id (layout, items, without_unit, deadlines, guessed)."""
+        return json.loads(self.meta().get("reports", "{}"))
+
+    def unit_counts(self, ranges: Ranges | None = None) -> list[dict]:
+        """Every named body (collective names aside) with its item count and lead count, most items first."""
+        where, args = "NOT collective", []
+        if ranges is not None:
+            where += f" AND ({' OR '.join(['item_id BETWEEN ? AND ?'] * len(ranges)) or '0'})"
+            args = [bound for pair in ranges for bound in pair]
+        rows = self._rows(
+            f"SELECT normalized AS unit, count(DISTINCT item_id) AS items,"
+            f" count(DISTINCT item_id) FILTER (WHERE role = 'lead') AS lead"
+            f" FROM item_units WHERE {where} GROUP BY normalized ORDER BY items DESC, unit",
+            args,
+        )
+        return [dict(r) for r in rows]
 
     def built(self) -> str:
         """A token that changes with every rebuild (engines opened before it are stale)."""
@@ -440,6 +478,7 @@ class Store:
             units=Units(row["units_raw"], members), deadline=row["deadline"],
             line=row["line"], position=row["position"],
             due=tuple(filter(None, (row["due"] or "").split(","))), ongoing=bool(row["ongoing"]),
+            corrected=bool(row["corrected"]),
         )
 
 

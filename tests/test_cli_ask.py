@@ -13,7 +13,7 @@ from bot.cli import cli
 DEV = Path(__file__).parent / "data" / "dev.jsonl"
 ANSWER_KEYS = {
     "doc", "title", "region", "year", "item", "task", "text", "units",
-    "lead_units", "other_units", "deadline", "due", "due_dates", "ongoing", "score", "matched_terms",
+    "lead_units", "other_units", "deadline", "due", "due_dates", "ongoing", "corrected", "score", "matched_terms",
 }
 
 

@@ -257,6 +257,7 @@ def test_items_json_zhanjiang_26(hermetic: Path, corpus_db: str) -> None:
         "due": "2021-09-30",
         "due_dates": ["2021-09-30"],
         "ongoing": False,
+        "corrected": False,
     }
 
 
