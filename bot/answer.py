@@ -21,6 +21,7 @@ from index.rank import Ranges
 from index.lexicon import table, words
 from index.models import LEAD, Document, Hit, Item
 from index.segment import normalize
+from index.unitnames import UnitMatch, UnitNames
 
 CLEAR_REGION = ("all", "全部", "不限")  # what /region takes to clear the chat's region
 PHRASE_TAIL = 3  # characters after a place name that make it part of a longer phrase
@@ -50,9 +51,11 @@ class Query:
     intent: str  # who | when | what | item | unit
     place: str = ""
     allowed: Ranges | None = None  # item-id ranges a place restricts to
-    unit: str = ""
+    unit: str = ""  # the unit asked about, as the plans write it (as the question does when it stands for several)
     number: str = ""
     tokens: tuple[str, ...] = ()
+    units: tuple[str, ...] = ()  # every indexed name the unit asked about stands for
+    unit_text: str = ""  # the unit as the question writes it, place included (开平市财政局, 卫健局)
 
 
 @dataclass(frozen=True)
@@ -198,15 +201,14 @@ class Answerer:
         return {by_key[k[len(_OWN_PART):]]: v for k, v in by_key.items() if k.startswith(_OWN_PART)}
 
     @cached_property
-    def unit_names(self) -> dict[str, str]:
-        """Unit name or alias (normalized) -> the name as the plans write it (normalized)."""
-        names = {normalize(n): n for n in self.engine.unit_names() if len(n) >= 3}
-        for line in words("unit_aliases.txt"):
-            key, _, rest = line.partition(":")
-            for alias in rest.split(","):
-                if alias.strip():
-                    names.setdefault(normalize(alias.strip()), key.strip())
-        return names
+    def units(self) -> UnitNames:
+        """The indexed unit names, looked up the ways a question writes them."""
+        return UnitNames(self.engine.unit_names())
+
+    @cached_property
+    def _place_names(self) -> tuple[str, ...]:
+        """Every place alias, for a unit written with its place in front (开平市财政局)."""
+        return tuple(self.places)
 
     # --- understanding -------------------------------------------------------------------
 
@@ -236,11 +238,13 @@ class Answerer:
         elif not place and region:
             place, allowed = region, self.places.get(normalize(region))
         number = _item_number(rest)
-        unit = self._find_unit(text)
+        match = self.units.find(text, self._place_names)
         cues = table("query_cues.toml")
+        segmenter = self.engine.segmenter
+        tokens = tuple(segmenter.search_tokens(without_filler(segmenter.words(rest))))
         if number:
             intent = "item"
-        elif unit and any(c in rest for c in cues["unit_list"]):
+        elif match and (any(c in rest for c in cues["unit_list"]) or self._only_asks_about(match, text, place)):
             intent = "unit"
         elif any(c in rest for c in cues["when"]):
             intent = "when"
@@ -248,9 +252,16 @@ class Answerer:
             intent = "what"
         else:
             intent = "who"
+        unit, names, written = (_unit_label(match), match.names, match.span) if match else ("", (), "")
+        return Query(question, intent, place, allowed, unit, number, tokens, names, written)
+
+    def _only_asks_about(self, match: UnitMatch, text: str, place: str) -> bool:
+        """True when the question says nothing besides the unit but that it asks for its work (X要干啥, X)."""
         segmenter = self.engine.segmenter
-        tokens = tuple(segmenter.search_tokens(without_filler(segmenter.words(rest))))
-        return Query(question, intent, place, allowed, unit, number, tokens)
+        remainder = text.replace(match.span, " ", 1)
+        remainder = remainder.replace(place, " ", 1) if place else remainder
+        words_left = segmenter.search_tokens(without_filler(segmenter.words(remainder)))
+        return set(words_left) <= set(table("query_cues.toml")["unit_work"])
 
     def _find_place(self, text: str) -> tuple[str, Ranges | None, str]:
         """The longest place alias in text: (its name, the items it allows, text without it).
@@ -272,18 +283,14 @@ class Answerer:
             return False
         return self.engine.contains_phrase(phrase, outside=self.places[alias])
 
-    def _find_unit(self, text: str) -> str:
-        """The longest unit name or alias in text, as the plans write it ('' when none)."""
-        found = [n for n in self.unit_names if n in text]
-        return self.unit_names[max(found, key=len)] if found else ""
-
     def topic_tokens(self, text: str, query: Query, ignore: tuple[str, ...] = ()) -> list[str]:
         """The search tokens of text that name a topic: not its place or unit, nor any word of ignore."""
         rest = normalize(text)
-        for word in sorted([query.place, query.unit, *ignore], key=len, reverse=True):
+        for word in sorted([query.place, query.unit, query.unit_text, *ignore], key=len, reverse=True):
             rest = rest.replace(word, " ") if word else rest
         named = {*self.engine.segmenter.tokens(query.place), *self.engine.segmenter.tokens(query.unit)}
-        return [t for t in self.engine.segmenter.tokens(rest) if t not in named]
+        segmenter = self.engine.segmenter
+        return [t for t in segmenter.search_tokens(without_filler(segmenter.words(rest))) if t not in named]
 
     # --- answering -----------------------------------------------------------------------
 
@@ -303,31 +310,32 @@ class Answerer:
         return next((r for r in self.regions() if argument and (argument in r or r in argument)), None)
 
     def unit(self, name: str, region: str = "") -> Answer:
-        """Every item of a unit (by name or alias), as the answer to 'X负责哪些工作'."""
+        """Every item of a unit (by name, alias or abbreviation, a place in front or not), as for 'X负责哪些工作'."""
         self.sync()
-        known = self._find_unit(normalize(name))
-        if not known:
+        match = self.units.find(name, self._place_names)
+        if not match:
             return Answer(Query(name, "unit", region), suggestions=self.similar_units(name))
-        allowed = self.places.get(normalize(region)) if region else None
-        query = Query(name, "unit", region, allowed, known)
+        place = match.place or region
+        allowed = self.places.get(normalize(place)) if place else None
+        query = Query(name, "unit", place, allowed, _unit_label(match), units=match.names, unit_text=match.span)
         return Answer(query, listing=self._by_unit(query))
 
     def similar_units(self, name: str) -> tuple[str, ...]:
         """Unit names sharing characters with name, most alike first (for 'did you mean')."""
         wanted = set(normalize(name))
-        scored = sorted(set(self.unit_names.values()), key=lambda n: -len(wanted & set(n)))
+        scored = sorted(self.units.names, key=lambda n: -len(wanted & set(n)))
         return tuple(n for n in scored[:5] if wanted & set(n))
 
     def warm(self) -> Answerer:
         """Build the place and unit tables now, at start-up, rather than on the first question."""
-        _ = self.places, self.own_parts, self.unit_names
+        _ = self.places, self.own_parts, self.units, self._place_names
         return self
 
     def sync(self) -> None:
         """Follow a rebuild of the index made since the engine was opened (another process ingested)."""
         if self.engine.stale():
             self.engine = self.engine.reopen()
-            for name in ("places", "own_parts", "unit_names"):
+            for name in ("places", "own_parts", "units", "_place_names"):
                 self.__dict__.pop(name, None)
 
     def ask(self, question: str, region: str = "", scope: tuple[str, Ranges] | None = None) -> Answer:
@@ -349,12 +357,14 @@ class Answerer:
 
     def _by_unit(self, query: Query) -> tuple[RegionGroup, ...]:
         """Every item naming the unit, in the place named, lead roles first (collective names do not count)."""
-        entries = []
-        for item in self.engine.of_unit(query.unit, query.allowed):
-            written = next((u for u in item.units.members if query.unit in (u.name, u.normalized)), None)
-            lead = written is not None and written.role == LEAD
-            entries.append(Listed(Hit(item, 1.0, (query.unit,)), lead, written.name if written else query.unit))
-        return self._per_plan(sorted(entries, key=lambda e: not e.lead))
+        entries: dict[tuple[str, str], Listed] = {}
+        for name in query.units:
+            for item in self.engine.of_unit(name, query.allowed):
+                written = next(u for u in item.units.members if name in (u.name, u.normalized))
+                entries.setdefault((item.doc, item.number), Listed(Hit(item, 1.0, (name,)), written.role == LEAD, written.name))
+        order = {doc: i for i, doc in enumerate(self.engine.documents)}
+        ranked = sorted(entries.values(), key=lambda e: (order[e.hit.item.doc], e.hit.item.position))
+        return self._per_plan(sorted(ranked, key=lambda e: not e.lead))
 
     def _per_plan(self, entries: list[Listed]) -> tuple[RegionGroup, ...]:
         """Listed items grouped by plan, plans in index order, items in the order given."""
@@ -445,6 +455,11 @@ def without_filler(cut: list[str]) -> list[str]:
             out.append(cut[at])
         at += span or 1
     return out
+
+
+def _unit_label(match: UnitMatch) -> str:
+    """The unit asked about, for headings: the plans' name when it stands for one, else as asked."""
+    return match.names[0] if len(match.names) == 1 else match.span[len(match.place):]
 
 
 def _within(inner: list[tuple[int, int]], outer: list[tuple[int, int]]) -> bool:

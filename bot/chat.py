@@ -65,14 +65,14 @@ def run_chat(
             continue
         reply = _reply(dialogue, text)
         if as_json:
-            stdout.write(json.dumps(_json(answerer, text, reply), ensure_ascii=False) + "\n")
+            stdout.write(json.dumps(chat_json(answerer, text, reply), ensure_ascii=False) + "\n")
         else:
             shown = render_answer(reply, answerer.engine.documents) if isinstance(reply, Answer) else reply
             stdout.write(shown + "\n\n")
         stdout.flush()
 
 
-def _json(answerer: Answerer, text: str, reply: Answer | str) -> dict:
+def chat_json(answerer: Answerer, text: str, reply: Answer | str) -> dict:
     """One JSON line: the fields of `ask --json` and the context, or a command's reply."""
     if isinstance(reply, str):
         return {"query": text, "reply": reply}

@@ -72,7 +72,7 @@ class Dialogue:
         if refers and self.state.focus is not None and not query.place:
             if not topic or self.answerer.ask(text, self.region).no_answer:
                 return self._about_focus(text, query)
-        if topic or query.number or query.intent == "unit":
+        if topic or query.number or (query.intent == "unit" and query.place):
             follows = _opens_follow_up(message) and not query.place and not query.unit
             if (follows or query.number) and not query.place and self.state.place:
                 return self._new_topic_here(text)
@@ -118,7 +118,8 @@ class Dialogue:
             question = question.replace(query.place, " ", 1).strip()
         label = {"unit": query.unit, "due": _PUNCTUATION.sub("", question.replace(query.unit, ""))}.get(
             query.intent) or _topic_label(question, query.unit)
-        self.state = State(question=question, topic=label, place=place, unit=query.unit, query=query)
+        last = self.state
+        self.state = State(question, label, place, query.unit, query, last.focus, last.shown)
         self._show(answer)
         return replace(answer, context=context)
 
@@ -193,7 +194,12 @@ class Dialogue:
         return tuple(RegionGroup(self.answerer.region_of(doc), doc, tuple(found)) for doc, found in groups.items())
 
     def _show(self, answer: Answer) -> None:
-        """Remember what an answer shows: its items, and the one a pronoun would mean."""
+        """Remember what an answer shows: its items, and the one a pronoun would mean.
+
+        An answer that shows nothing leaves them: 它 still means the last item shown.
+        """
+        if not answer.hits:
+            return
         self.state.shown = answer.hits
         self.state.seen |= {(h.item.doc, h.item.number) for h in answer.hits}
         listing = bool(answer.listing) and len(answer.hits) > 1
@@ -215,10 +221,9 @@ def _strip_cues(text: str, extra: tuple[str, ...] = ()) -> str:
         if text.startswith(word):
             text = text[len(word):]
             break
-    for word in sorted(cues["tail"], key=len, reverse=True):
-        if text.endswith(word):
-            text = text[: -len(word)]
-            break
+    tails = sorted(cues["tail"], key=len, reverse=True)
+    while ending := next((w for w in tails if text.endswith(w)), ""):  # 那边 + 呢
+        text = text[: -len(ending)].strip()
     return text.strip()
 
 

@@ -135,9 +135,9 @@ def read_plan(path: Path, given: dict, taken: dict[str, Path] | None = None) -> 
     return Parsed(document, [with_due(item, document.year) for item in items], f"{source.layout}: {layout}", guessed, stale)
 
 
-def with_due(item: Item, year: int | None) -> Item:
-    """The item with its deadline read into due dates (index/deadline.py)."""
-    due = read_due(item.deadline, item.text, year)
+def with_due(item: Item, year: int | str | None) -> Item:
+    """The item with its deadline read into due dates (index/deadline.py); year as the metadata gives it."""
+    due = read_due(item.deadline, item.text, int(year) if str(year or "").isdigit() else None)
     return replace(item, due=due.dates, ongoing=due.ongoing)
 
 

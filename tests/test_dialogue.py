@@ -5,11 +5,16 @@ Expected items and deadlines are literals from corpus/ (tests/data/items.jsonl h
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 import bot.dialogue
 from bot.answer import Answer, Answerer
+from bot.chat import chat_json
 from bot.dialogue import Dialogue, Dialogues
+from bot.dialogue_eval import score_dialogues
 from bot.render import render_answer
 
 
@@ -144,3 +149,17 @@ def test_a_dialogue_survives_a_new_answerer(answerer: Answerer) -> None:
     dialogue = chats.get(1, fresh)
     assert dialogue.answerer is fresh
     assert top(dialogue.reply("那湛江呢？")) == ("zhanjiang-2021", "26")
+
+
+def test_scripted_dialogues_follow_up_on_the_right_item(answerer: Answerer) -> None:
+    """Every scored turn of tests/data/dialogues.jsonl (expected items from the dev gold) is answered right."""
+    lines = (Path(__file__).parent / "data" / "dialogues.jsonl").read_text(encoding="utf-8").splitlines()
+    dialogues = [json.loads(line) for line in lines if line.strip()]
+
+    def run(messages: list[str]) -> list[dict]:
+        """One dialogue, each reply as `chat --json` prints it."""
+        dialogue = Dialogue(answerer)
+        return [chat_json(answerer, m, dialogue.reply(m)) for m in messages]
+
+    report = score_dialogues(dialogues, run)
+    assert (report.scored, report.misses) == (125, [])
