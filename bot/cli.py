@@ -496,7 +496,8 @@ def web_command(settings: Settings, host: str | None, port: int | None, hash_pas
     """Serve the web chat (/), the staff page (/admin) and the HTTP API (/api/…)."""
     import logging
 
-    from bot.web import hash_password as password_hash, run_web
+    from bot.web import run_web
+    from bot.web_guard import hash_password as password_hash
 
     if hash_password:
         password = click.prompt("staff password", hide_input=True, confirmation_prompt=True, err=True)

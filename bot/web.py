@@ -1,87 +1,51 @@
-"""The web chat, the staff page and the HTTP API: one FastAPI app over the answers every front end shares.
+"""The web chat and the HTTP API: one FastAPI app over the Dialogue every front end shares.
 
 `build_app(settings, answerer)` returns the app, which tests drive through httpx; only `run_web`
 starts uvicorn. The pages are static files (bot/static/) that fetch JSON and set text, never HTML,
-so nothing typed or read from a plan is ever markup. Errors are JSON {"error": "..."}.
+so nothing typed or read from a plan is ever markup. Each browser session has its own Dialogue,
+kept here under a random id (a cookie, or the `session` field). The staff page is in web_admin.py,
+the safety measures (errors, caps, rate limit, headers, passwords) in web_guard.py.
 """
 
 from __future__ import annotations
 
-import csv
-import hashlib
-import hmac
-import io
 import logging
 import secrets
 import threading
 import time
-from collections import OrderedDict, deque
-from collections.abc import Awaitable, Callable, Iterator
+from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
 from fastapi import FastAPI, Request, Response
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
+from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
-from starlette.exceptions import HTTPException
 from starlette.middleware.cors import CORSMiddleware
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.answer import MAX_QUESTION, Answerer
 from bot.dialogue import Dialogue
 from bot.due import falling_due
 from bot.render import answer_json, context_json, follow_up_hint, item_json, item_label, listing_header
 from bot.settings import Settings
+from bot.web_admin import add_admin_routes
+from bot.web_guard import ApiError, BodyLimit, add_error_handlers, guard
+from index.engine import Engine
 from index.errors import PolicyQAError
+from index.rank import Ranges
 from index.store import Store
 
 STATIC = Path(__file__).parent / "static"
 SESSION_COOKIE = "policyqa_session"
-ADMIN_COOKIE = "policyqa_admin"
 MAX_SESSIONS = 10_000  # browser sessions kept; the least recently used is forgotten first
 SESSION_IDLE = 2 * 3600  # seconds a chat session lives without a question
-ADMIN_IDLE = 8 * 3600  # seconds a staff login lasts
-MAX_CLIENTS = 50_000  # clients whose request times the rate limit remembers
 LOG_WAIT = 30.0  # seconds a question-log write waits for a rebuild's write lock
-RATE_LIMITED = ("/api/", "/admin/login")  # paths counted by the per-client rate limit
-SCRYPT = {"n": 2**14, "r": 8, "p": 1}  # the stored hash's cost (about 50 ms per login)
 
 log = logging.getLogger("policyqa.web")
-
-
-class ApiError(Exception):
-    """A request the API refuses: an HTTP status and a one-line reason."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-
-
-# --- passwords ---------------------------------------------------------------------------------
-
-
-def hash_password(password: str) -> str:
-    """A salted scrypt hash of password, as POLICYQA_ADMIN_PASSWORD_HASH stores it."""
-    salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode(), salt=salt, **SCRYPT)
-    return f"scrypt:{SCRYPT['n']}:{SCRYPT['r']}:{SCRYPT['p']}:{salt.hex()}:{digest.hex()}"
-
-
-def check_password(password: str, stored: str) -> bool:
-    """True when password matches the stored hash (compared in constant time); False for a malformed hash."""
-    try:
-        scheme, n, r, p, salt, digest = stored.split(":")
-        if scheme != "scrypt":
-            return False
-        found = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p))
-    except ValueError:
-        return False
-    return hmac.compare_digest(found.hex(), digest)
 
 
 # --- state -------------------------------------------------------------------------------------
@@ -122,28 +86,6 @@ class Sessions:
 
 
 @dataclass
-class RateLimit:
-    """Requests per client per minute, over a sliding window; clients are kept in memory only."""
-
-    per_minute: int
-    stamps: OrderedDict[str, deque[float]] = field(default_factory=OrderedDict)
-
-    def allow(self, client: str) -> bool:
-        """Count a request; False when the client has used up its minute."""
-        now = time.monotonic()
-        window = self.stamps.pop(client, None) or deque()
-        self.stamps[client] = window
-        while window and now - window[0] > 60:
-            window.popleft()
-        while len(self.stamps) > MAX_CLIENTS:
-            self.stamps.popitem(last=False)
-        if len(window) >= self.per_minute:
-            return False
-        window.append(now)
-        return True
-
-
-@dataclass
 class Web:
     """What the app's routes share: the answerer, the question log, chats and staff logins."""
 
@@ -153,16 +95,17 @@ class Web:
     log_lock: threading.Lock = field(default_factory=threading.Lock)  # one use of the log's connection at a time
     sessions: Sessions = field(default_factory=Sessions)
     admins: dict[str, float] = field(default_factory=dict)  # staff login token -> expiry (monotonic)
-    salt: str = field(default_factory=lambda: secrets.token_hex(8))  # for client hashes in the server log
+    static: Path = STATIC
 
     def __post_init__(self) -> None:
-        self.limit = RateLimit(self.settings.web_rate_limit)
         self.log = Store(self.answerer.engine.store.path, timeout=LOG_WAIT)  # its own connection
 
-    def client_tag(self, request: Request) -> str:
-        """A short hash of the client address, for the server log (raw addresses are never logged)."""
-        host = request.client.host if request.client else "-"
-        return hashlib.sha256(f"{self.salt}:{host}".encode()).hexdigest()[:10]
+    @contextmanager
+    def engine(self) -> Iterator[Engine]:
+        """The engine, caught up with a rebuild made elsewhere, for one user at a time."""
+        with self.lock:
+            self.answerer.sync()
+            yield self.answerer.engine
 
     def ask(self, session: str, chat: Chat, text: str) -> dict[str, Any]:
         """Answer one question in a chat and log it; the answer JSON with its question id."""
@@ -187,16 +130,6 @@ class Web:
             chat.asked.add(question_id)
         return {**body, "suggestions": list(answer.suggestions), "session": session, "question_id": question_id}
 
-    def logged_in(self, request: Request) -> None:
-        """Raise 403 when no staff password is set, 401 without a live staff session."""
-        if self.settings.admin_password_hash is None:
-            raise ApiError(403, "the staff page is off: set POLICYQA_ADMIN_PASSWORD_HASH")
-        token = request.cookies.get(ADMIN_COOKIE, "")
-        expiry = self.admins.get(token)
-        if expiry is None or expiry < time.monotonic():
-            self.admins.pop(token, None)
-            raise ApiError(401, "log in at /admin first")
-
 
 # --- request bodies ----------------------------------------------------------------------------
 
@@ -216,121 +149,6 @@ class FeedbackBody(BaseModel):
     session: str | None = None
 
 
-class LoginBody(BaseModel):
-    """POST /admin/login."""
-
-    password: str = Field(max_length=1024)
-
-
-# --- middleware --------------------------------------------------------------------------------
-
-
-def error(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
-    """The API's one error shape."""
-    return JSONResponse({"error": message}, status_code=status, headers=headers)
-
-
-class BodyLimit:
-    """Refuse request bodies over the cap with 413, whether declared or streamed."""
-
-    def __init__(self, app: ASGIApp, limit: int) -> None:
-        self.app = app
-        self.limit = limit
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        declared = dict(scope["headers"]).get(b"content-length", b"0")
-        too_big = error(413, f"request body over {self.limit} bytes")
-        if not declared.isdigit() or int(declared) > self.limit:
-            await too_big(scope, receive, send)
-            return
-        chunks, size, more = [], 0, True
-        while more:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            chunks.append(message.get("body", b""))
-            size += len(chunks[-1])
-            more = message.get("more_body", False)
-            if size > self.limit:
-                await too_big(scope, receive, send)
-                return
-        replayed = False
-
-        async def replay() -> Message:
-            """The buffered body once, then whatever the client sends next (a disconnect)."""
-            nonlocal replayed
-            if replayed:
-                return await receive()
-            replayed = True
-            return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
-
-        await self.app(scope, replay, send)
-
-
-def security_headers(settings: Settings, path: str) -> dict[str, str]:
-    """CSP without inline script, and the page may be framed only by the allowed origins."""
-    ancestors = "'none'" if path.startswith("/admin") else " ".join(["'self'", *settings.allowed_origins])
-    csp = (
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-        f"object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors {ancestors}"
-    )
-    return {
-        "Content-Security-Policy": csp,
-        "X-Content-Type-Options": "nosniff",
-        "Referrer-Policy": "no-referrer",
-        "Cache-Control": "no-store" if path.startswith(("/api/", "/admin")) else "no-cache",
-    }
-
-
-def guard(web: Web) -> Callable[[Request, Callable[[Request], Awaitable[Response]]], Awaitable[Response]]:
-    """The outer middleware: per-client rate limit, security headers, one log line without the address."""
-
-    async def middleware(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        start = time.perf_counter()
-        path = request.url.path
-        client = request.client.host if request.client else "-"
-        if path.startswith(RATE_LIMITED) and not web.limit.allow(client):
-            response: Response = error(429, "too many requests: please wait a minute", {"Retry-After": "60"})
-        else:
-            response = await call_next(request)
-        response.headers.update(security_headers(web.settings, path))
-        log.info("%s %s %s %.0fms client=%s", request.method, path, response.status_code,
-                 (time.perf_counter() - start) * 1000, web.client_tag(request))
-        return response
-
-    return middleware
-
-
-def add_error_handlers(app: FastAPI) -> None:
-    """Every error as JSON {"error": ...} with its status, never a traceback."""
-
-    @app.exception_handler(ApiError)
-    async def api_error(_: Request, exc: ApiError) -> JSONResponse:
-        return error(exc.status, exc.message)
-
-    @app.exception_handler(HTTPException)
-    async def http_error(_: Request, exc: HTTPException) -> JSONResponse:
-        message = {404: "no such page", 405: "method not allowed"}.get(exc.status_code, str(exc.detail))
-        return error(exc.status_code, message, getattr(exc, "headers", None))
-
-    @app.exception_handler(RequestValidationError)
-    async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
-        problems = exc.errors()
-        if any(p["type"] == "json_invalid" for p in problems):
-            return error(400, "the request body is not valid JSON")
-        first = problems[0]
-        where = ".".join(str(part) for part in first["loc"] if part != "body") or "body"
-        return error(422, f"{where}: {first['msg']}")
-
-    @app.exception_handler(Exception)
-    async def crashed(_: Request, exc: Exception) -> JSONResponse:
-        log.exception("unexpected error", exc_info=exc)
-        return error(500, "internal error")
-
-
 # --- the app -----------------------------------------------------------------------------------
 
 
@@ -348,7 +166,7 @@ def build_app(settings: Settings, answerer: Answerer) -> FastAPI:
     if settings.allowed_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.allowed_origins, allow_methods=["GET", "POST"],
                            allow_headers=["Content-Type"])
-    app.middleware("http")(guard(web))
+    app.middleware("http")(guard(settings))
     return app
 
 
@@ -366,8 +184,8 @@ def add_page_routes(app: FastAPI, web: Web) -> None:
     @app.get("/healthz")
     def healthz() -> dict[str, Any]:
         """Alive, with what the index holds."""
-        engine = web.answerer.engine
-        return {"status": "ok", "documents": len(engine.documents), "items": engine.size}
+        with web.engine() as engine:
+            return {"status": "ok", "documents": len(engine.documents), "items": engine.size}
 
 
 def _find_session(web: Web, request: Request, given: str | None) -> tuple[str, Chat] | None:
@@ -406,41 +224,40 @@ def add_api_routes(app: FastAPI, web: Web) -> None:
     @app.get("/api/docs")
     def documents() -> list[dict[str, Any]]:
         """Every indexed plan with its item count."""
-        engine = web.answerer.engine
-        counts = {doc: hi - lo + 1 for doc, (lo, hi) in engine.doc_ranges.items()}
-        return [{**vars(d), "items": counts.get(d.id, 0)} for d in engine.documents.values()]
+        with web.engine() as engine:
+            counts = {doc: hi - lo + 1 for doc, (lo, hi) in engine.doc_ranges.items()}
+            return [{**vars(d), "items": counts.get(d.id, 0)} for d in engine.documents.values()]
 
     @app.get("/api/items")
     def items(doc: str) -> list[dict[str, Any]]:
         """Every item of one plan, in order."""
-        if doc not in web.answerer.engine.documents:
-            raise ApiError(404, f"no document {doc!r} (see /api/docs)")
-        with web.lock:
-            return [item_json(item) for item, _ in web.answerer.engine.store.items(doc)]
+        with web.engine() as engine:
+            if doc not in engine.documents:
+                raise ApiError(404, f"no document {doc!r} (see /api/docs)")
+            return [item_json(item) for item, _ in engine.store.items(doc)]
 
     @app.get("/api/item/{doc}/{number:path}")
     def item(doc: str, number: str) -> dict[str, Any]:
         """One item whole, with its source."""
-        with web.lock:
-            found = web.answerer.engine.item(doc, number)
-        if found is None:
-            raise ApiError(404, f"no item {number!r} in document {doc!r}")
-        document = web.answerer.engine.documents[doc]
+        with web.engine() as engine:
+            found = engine.item(doc, number)
+            if found is None:
+                raise ApiError(404, f"no item {number!r} in document {doc!r}")
+            document = engine.documents[doc]
         return {**item_json(found), "title": document.title, "region": document.region,
                 "source": item_label(found, document), "line": found.line}
 
     @app.get("/api/units")
     def units(region: str = "") -> list[dict[str, Any]]:
         """Every body named in the plans (of one region) with how many items it has, and leads."""
-        with web.lock:
-            ranges = _region_scope(web, region)
-            return web.answerer.engine.store.unit_counts(ranges)
+        with web.engine() as engine:
+            return engine.store.unit_counts(_region_scope(web.answerer, region))
 
     @app.get("/api/due")
     def due(before: str = "", unit: str = "", region: str = "") -> list[dict[str, Any]]:
         """Items due on or before a date (YYYY-MM-DD), of one unit or region, the earliest first."""
         last = _parse_date(before, "before").isoformat() if before else ""
-        with web.lock:
+        with web.engine():
             try:
                 found = falling_due(web.answerer, last, unit, region)
             except ValueError as exc:
@@ -465,12 +282,12 @@ def add_api_routes(app: FastAPI, web: Web) -> None:
         return Response(status_code=204)
 
 
-def _region_scope(web: Web, region: str) -> Any:
+def _region_scope(answerer: Answerer, region: str) -> Ranges | None:
     """The item ranges of a region ('' for everywhere); 404 when no plan has it."""
     if not region:
         return None
     try:
-        return web.answerer.scope(region)[1]
+        return answerer.scope(region)[1]
     except ValueError as exc:
         raise ApiError(404, str(exc)) from None
 
@@ -481,89 +298,6 @@ def _parse_date(value: str, name: str) -> date:
         return date.fromisoformat(value)
     except ValueError:
         raise ApiError(400, f"{name}: not a date as YYYY-MM-DD: {value[:40]!r}") from None
-
-
-# --- staff -------------------------------------------------------------------------------------
-
-
-def add_admin_routes(app: FastAPI, web: Web) -> None:
-    """The staff page: login, the log summarized, the plans' ingest reports, a CSV export."""
-
-    @app.get("/admin", include_in_schema=False)
-    def admin_page(request: Request) -> FileResponse:
-        """The staff page, or the login form (401) without a staff session."""
-        try:
-            web.logged_in(request)
-        except ApiError as exc:
-            if exc.status == 403:
-                raise
-            return FileResponse(STATIC / "login.html", status_code=401)
-        return FileResponse(STATIC / "admin.html")
-
-    @app.post("/admin/login", status_code=204)
-    def login(body: LoginBody) -> Response:
-        """Check the password; a staff session cookie when it matches."""
-        stored = web.settings.admin_password_hash
-        if stored is None:
-            raise ApiError(403, "the staff page is off: set POLICYQA_ADMIN_PASSWORD_HASH")
-        if not check_password(body.password, stored.get_secret_value()):
-            raise ApiError(401, "wrong password")
-        token = secrets.token_urlsafe(32)
-        web.admins[token] = time.monotonic() + ADMIN_IDLE
-        response = Response(status_code=204)
-        response.set_cookie(ADMIN_COOKIE, token, max_age=ADMIN_IDLE, httponly=True, samesite="strict",
-                            path="/admin", secure=web.settings.secure_cookies)
-        return response
-
-    @app.post("/admin/logout", status_code=204)
-    def logout(request: Request) -> Response:
-        """End the staff session."""
-        web.admins.pop(request.cookies.get(ADMIN_COOKIE, ""), None)
-        response = Response(status_code=204)
-        response.delete_cookie(ADMIN_COOKIE, path="/admin")
-        return response
-
-    @app.get("/admin/stats")
-    def stats(request: Request) -> dict[str, Any]:
-        """Questions per day, most asked, not covered, 👎 answers, and the plans with their ingest reports."""
-        web.logged_in(request)
-        with web.log_lock:
-            summary = web.log.stats()
-            reports = web.log.reports()
-            down = web.log.down_voted()
-        plans = [{"id": d.id, "title": d.title, "region": d.region, "year": d.year, "report": reports.get(d.id)}
-                 for d in web.answerer.engine.documents.values()]
-        return {**summary, "down_voted": down, "plans": plans}
-
-    @app.get("/admin/questions.csv")
-    def export(request: Request) -> StreamingResponse:
-        """The whole question log as CSV (chat ids hashed)."""
-        web.logged_in(request)
-        with web.log_lock:
-            rows = list(web.log.question_log())
-        headers = {"Content-Disposition": 'attachment; filename="questions.csv"'}
-        return StreamingResponse(_csv(rows), media_type="text/csv; charset=utf-8", headers=headers)
-
-
-def _csv(rows: list[dict[str, Any]]) -> Iterator[str]:
-    """Rows as CSV with a BOM (spreadsheets then read UTF-8); cells that a spreadsheet would run as a formula are quoted."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    yield "\ufeff"
-    for index, row in enumerate(rows):
-        if index == 0:
-            writer.writerow(row)
-        writer.writerow([_inert(value) for value in row.values()])
-        yield out.getvalue()
-        out.seek(0)
-        out.truncate()
-
-
-def _inert(value: object) -> object:
-    """A cell value that cannot start a spreadsheet formula (=, +, -, @, tab, CR)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
 
 
 def run_web(settings: Settings, answerer: Answerer, host: str, port: int) -> None:

@@ -10,8 +10,10 @@ What a page is made of (metadata names, attachment words, the site's chrome) is 
 from __future__ import annotations
 
 import re
+from html import escape
 import shutil
 import tempfile
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,8 +31,10 @@ from index.text import squash
 TIMEOUT = 30.0  # seconds without an answer before giving up on an address
 MAX_BYTES = 50 * 2**20  # the largest file fetched
 MAX_REDIRECTS = 5
+TOTAL_TIME = 300.0  # seconds for one file, however steadily a slow server trickles it
 SAME_PLAN = 0.8  # share of the smaller plan's item texts found in the other: the same plan twice
 MAIN_SHARE = 0.8  # a child holding this share of an element's text is the content, not the element
+SECOND_TABLE = 0.05  # … unless tables beside it hold this share (a plan in two tables), not an info box
 _PAGE_SUFFIXES = (".html", ".htm")
 _TYPES = {
     "text/html": ".html", "application/xhtml+xml": ".html", "application/pdf": ".pdf",
@@ -60,13 +64,14 @@ class Link:
 
 @dataclass(frozen=True)
 class Page:
-    """A plan's web page as read: its metadata, main content (as HTML) and attachment links."""
+    """A plan's web page as read: its metadata, main content and attachment links."""
 
     title: str
     date: str
     number: str
-    content: str
+    content: str  # an HTML page of its own, or plain text when the content is preformatted text
     attachments: tuple[Link, ...]
+    suffix: str = ".html"  # what content is: ".html" or ".txt"
 
 
 @dataclass(frozen=True)
@@ -102,7 +107,7 @@ def make_client(timeout: float = TIMEOUT, max_redirects: int = MAX_REDIRECTS) ->
                         headers={"User-Agent": "policyqa (plan reader)"})
 
 
-def download(client: httpx.Client, url: str, max_bytes: int = MAX_BYTES) -> Download:
+def download(client: httpx.Client, url: str, max_bytes: int = MAX_BYTES, total_time: float = TOTAL_TIME) -> Download:
     """GET an http(s) address within the client's limits; any failure is a one-line FetchError."""
     if urlsplit(url).scheme.lower() not in ("http", "https"):
         raise FetchError("only http:// and https:// addresses can be fetched", url)
@@ -112,11 +117,13 @@ def download(client: httpx.Client, url: str, max_bytes: int = MAX_BYTES) -> Down
                 raise FetchError(f"HTTP {response.status_code} {response.reason_phrase}", url)
             if int(response.headers.get("content-length") or 0) > max_bytes:
                 raise FetchError(f"larger than {max_bytes // 2**20} MB", url)
-            content = bytearray()
+            content, started = bytearray(), time.monotonic()
             for chunk in response.iter_bytes():
                 content += chunk
                 if len(content) > max_bytes:
                     raise FetchError(f"larger than {max_bytes // 2**20} MB", url)
+                if time.monotonic() - started > total_time:
+                    raise FetchError(f"still arriving after {total_time:g} s", url)
             suffix = _suffix(bytes(content[:2048]), response)
             return Download(str(response.url), bytes(content), suffix)
     except httpx.TooManyRedirects:
@@ -153,8 +160,12 @@ def _suffix(head: bytes, response: httpx.Response) -> str:
 def read_page(page: str, url: str) -> Page:
     """Title, date, number, main content and attachment links of an HTML page found at url."""
     import lxml.html
+    from lxml.etree import ParserError
 
-    root = lxml.html.document_fromstring(page or "<html></html>")
+    try:
+        root = lxml.html.document_fromstring(page)
+    except ParserError:  # nothing but whitespace or comments
+        root = lxml.html.document_fromstring("<html><body></body></html>")
     root.make_links_absolute(url, resolve_base_href=True, handle_failures="ignore")
     rules = table("web_page.toml")
     text = root.text_content()
@@ -163,15 +174,14 @@ def read_page(page: str, url: str) -> Page:
     number = _labelled_number(text, rules["number"]["labels"])
     attachments = _attachments(root, url, rules["attachments"])
     content = _main_content(root, rules["chrome"])
-    heading = f"<h1>{_escape(title)}</h1>" if title else ""
-    html = lxml.html.tostring(content, encoding="unicode")
-    document = f'<html><head><meta charset="utf-8"><title>{_escape(title)}</title></head><body>{heading}{html}</body></html>'
+    preformatted = [pre for pre in content.iter("pre") if _text_size(pre) >= MAIN_SHARE * _text_size(content)]
+    if preformatted:  # text kept as written, blank lines and all: the text reader's, not HTML's
+        return Page(title, date, number, f"{title}\n\n{preformatted[0].text_content()}", attachments, ".txt")
+    heading = f"<h1>{escape(title)}</h1>" if title else ""
+    body = lxml.html.tostring(content, encoding="unicode")
+    head = f'<head><meta charset="utf-8"><title>{escape(title)}</title></head>'
+    document = f"<html>{head}<body>{heading}{body}</body></html>"
     return Page(title, date, number, document, attachments)
-
-
-def _escape(text: str) -> str:
-    """Text safe inside HTML."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _meta(root, names: list[str]) -> str:  # noqa: ANN001 - an lxml element
@@ -244,10 +254,10 @@ def _main_content(root, rules: dict):  # noqa: ANN001, ANN202 - lxml elements
         children = [c for c in node if isinstance(c.tag, str)]
         if not children:
             break
-        best = max(children, key=_text_size)
-        tables_elsewhere = any(c is not best and c.find(".//table") is not None for c in children
-                               if c.tag != "table") or any(c is not best and c.tag == "table" for c in children)
-        if tables_elsewhere or _text_size(best) < MAIN_SHARE * _text_size(node):
+        best, size = max(children, key=_text_size), _text_size(node)
+        # Another table of some size beside it may be the plan's second part: keep both.
+        tables_elsewhere = sum(_text_size(t) for c in children if c is not best for t in c.iter("table"))
+        if _text_size(best) < MAIN_SHARE * size or tables_elsewhere >= SECOND_TABLE * size:
             break
         node = best
     return node
@@ -301,15 +311,17 @@ def fetch_plans(
         found: list[_Candidate] = []
         if first.suffix in _PAGE_SUFFIXES:
             page = read_page(decode_html(first.content, Path(url)), first.url)
-            own = _candidate(work / "page.html", page.content.encode("utf-8"), first.url, PAGE, page, result)
+            own = _candidate(work / f"page{page.suffix}", page.content.encode("utf-8"), first.url, PAGE, page, result)
             if own is None:
                 result.notes.append(f"{first.url}: no plan in the page itself (no table or numbered items)")
             found += [own] if own else []
             for n, link in enumerate(page.attachments, 1):
                 say(f"fetching attachment {link.url}")
                 found += _attachment(http, link, work / f"attachment-{n}", page, first.url, max_bytes, result)
+        elif first.suffix not in PLAN_SUFFIXES:
+            raise FetchError("neither a web page nor a plan file", url)
         else:
-            file = work / f"file{first.suffix or '.txt'}"
+            file = work / f"file{first.suffix}"
             found += filter(None, [_candidate(file, first.content, first.url, "the file itself", _NO_PAGE, result)])
         plans = _distinct(found, result.notes)
         if not plans and not result.errors:
@@ -357,7 +369,7 @@ def _candidate(
     # The page's kept content opens with the page's title: its own title line is the page's.
     own_title = parsed.document.title if "title" in parsed.guessed and origin != PAGE else ""
     titles = ((own_title, "the file's own title line"), (_link_title(link_text), "the link text"),
-              (page.title, "the page's title"), (path.stem, "the file name"))
+              (page.title, "the page's title"), (Path(unquote(urlsplit(url).path)).stem or path.stem, "the file name"))
     title, title_from = next((t, where) for t, where in titles if t)
     values = {"title": title} | {k: getattr(page, k) for k in ("date", "number") if getattr(page, k)}
     taken = {"title": title_from} | {k: "the page" for k in values if k != "title"}

@@ -189,6 +189,7 @@ class _HtmlReader(HTMLParser):
         self.tables: list[list[list[_HtmlCell]]] = []
         self._depth = 0  # open <table> elements; nested ones are flattened into their cell
         self._hidden = 0
+        self._pre = 0  # open <pre> elements: their line breaks and spaces are the text's own
         self._cell: list[str] | None = None
         self._span = (1, 1)
 
@@ -196,6 +197,8 @@ class _HtmlReader(HTMLParser):
         """Open tables, rows and cells of the outer table; other blocks become line breaks."""
         if tag in _HIDDEN:
             self._hidden += 1
+        elif tag == "pre":
+            self._pre += 1
         elif tag == "table":
             self._depth += 1
             if self._depth == 1:
@@ -214,6 +217,8 @@ class _HtmlReader(HTMLParser):
         """Close what the tag ends; a missing </td> or </tr> is closed by the next one."""
         if tag in _HIDDEN:
             self._hidden = max(0, self._hidden - 1)
+        elif tag == "pre":
+            self._pre = max(0, self._pre - 1)
         elif tag == "table" and self._depth:
             if self._depth == 1:
                 self._close_cell()
@@ -226,7 +231,7 @@ class _HtmlReader(HTMLParser):
     def handle_data(self, data: str) -> None:
         """Add visible text to the open cell, or to the running text outside tables."""
         if not self._hidden:
-            self._write(_SOURCE_SPACE.sub(" ", data))
+            self._write(data if self._pre else _SOURCE_SPACE.sub(" ", data))
 
     def close(self) -> None:
         """Finish parsing, closing a cell left open at the end of the page."""

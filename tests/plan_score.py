@@ -64,7 +64,7 @@ def gold_of(folder: Path) -> list[tuple[dict, list[dict]]]:
 def score(folder: Path, row: dict, gold: list[dict]) -> Score:
     """Read one document and compare it with its gold."""
     result = Score(row["doc"], gold=len(gold))
-    given = {"id": row["doc"], "title": row["title"], "region": row["region"], "year": row["year"] or None}
+    given = {"id": row["doc"], "title": row["title"], "region": row["region"], "year": int(row["year"]) if row["year"] else None}
     try:
         parsed = read_plan(folder / "docs" / row["file"], given)
     except InputError as exc:

@@ -10,7 +10,7 @@ import json
 import re
 import threading
 import tomllib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -26,6 +26,7 @@ from test_readers import GRID as ZJ_GRID
 from test_readers import MERGES as ZJ_MERGES
 from test_roundtrip import GOLD, GRID, MERGES, TITLE, gold_rows
 
+REAL_PLANS = sorted((Path(__file__).parent / "data" / "plans" / "docs").glob("*.txt"))
 ZJ_TITLE = "湛江市2021年政务公开工作任务分工方案"
 XLSX_LINK = f"附件1：{TITLE}.xlsx"
 DOCX_LINK = f"附件2：{ZJ_TITLE}.docx"
@@ -79,6 +80,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "/about.html": (200, {"Content-Type": "text/html"}, gov_page("测试市概况", about, info="")),
         "/plan.xlsx": (200, {"Content-Type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}, xlsx),
     }
+    for plan in REAL_PLANS:  # real plans' text as a page shows it: preformatted, in the site's frame
+        text = html.escape(plan.read_text(encoding="utf-8"))
+        routes[f"/real/{plan.stem}.html"] = (200, {"Content-Type": "text/html"}, gov_page("", f"<pre>{text}</pre>", ""))
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802 - the http.server name
@@ -108,8 +112,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     server.shutdown()
     server.server_close()
 
-
-Fetch = Callable[..., object]
 
 
 def test_page_with_the_plan_as_a_table(site: str, tmp_path: Path) -> None:
@@ -160,6 +162,7 @@ def test_redirect_is_followed_and_the_final_address_recorded(site: str, tmp_path
 def test_an_address_to_a_file_is_the_plan_itself(site: str, tmp_path: Path) -> None:
     [plan] = fetch_plans(f"{site}/plan.xlsx", tmp_path).plans
     assert (plan.entry["id"], plan.entry["file"], plan.origin) == ("plan", "plan.xlsx", "the file itself")
+    assert (plan.entry["title"], plan.taken["title"]) == (TITLE, "the file's own title line")
 
 
 @pytest.mark.parametrize(("path", "message"), [
@@ -252,3 +255,24 @@ def test_gold_items_from_the_fetched_page(site: str, tmp_path: Path) -> None:
     [parsed] = ingest([plan.path]).parsed
     assert parsed.layout == "html-table: table rows"
     assert gold_rows(parsed.items) == GOLD
+
+
+@pytest.mark.parametrize("plan", REAL_PLANS, ids=[p.stem for p in REAL_PLANS])
+def test_real_plan_as_preformatted_page_reads_as_its_text(site: str, tmp_path: Path, plan: Path) -> None:
+    """A page showing a plan's text as written gives the same items as the text file."""
+    from index.corpus import ingest
+
+    [fetched] = fetch_plans(f"{site}/real/{plan.stem}.html", tmp_path / "corpus", "real").plans
+    assert fetched.path.name == "real.txt"
+    [from_page] = ingest([fetched.path]).parsed
+    [from_file] = ingest([plan], overrides={"id": "real"}).parsed
+    assert [(i.number, i.text, i.units, i.deadline) for i in from_page.items] == [
+        (i.number, i.text, i.units, i.deadline) for i in from_file.items]
+
+
+def test_a_file_still_arriving_after_the_total_time_is_an_error(site: str) -> None:
+    from index.fetch import download
+
+    with make_client() as client, pytest.raises(FetchError) as caught:
+        download(client, f"{site}/huge.html", total_time=0)
+    assert str(caught.value) == f"{site}/huge.html: still arriving after 0 s"

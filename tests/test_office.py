@@ -7,6 +7,7 @@ and scanned PDFs: gold rows written in each format, read back and ingested.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -71,20 +72,14 @@ def test_wps_spreadsheet_is_read_by_its_content(tmp_path: Path) -> None:
     assert gold_rows(parsed.items) == GOLD
 
 
-@pytest.mark.parametrize("suffix", [".xls", ".ods"])
-def test_older_spreadsheets_ingest_with_their_units(suffix: str, tmp_path: Path) -> None:
-    made = convert(make_xlsx(GOLD_GRID, tmp_path / "test-plan.xlsx", GOLD_MERGES, title=GOLD_TITLE), suffix)
-    result = ingest([made])
-    assert result.errors == []
-    [parsed] = result.parsed
-    assert parsed.layout == f"{suffix[1:]}-table: table rows"
-    assert gold_rows(parsed.items) == GOLD
-
-
-@pytest.mark.parametrize("suffix", [".doc", ".rtf"])
-def test_word_files_converted_by_libreoffice(suffix: str, tmp_path: Path) -> None:
-    made = convert(make_docx(GOLD_GRID, tmp_path / "test-plan.docx", GOLD_MERGES, title=GOLD_TITLE), suffix)
-    result = ingest([made])
+@pytest.mark.parametrize(("maker", "suffix"), [
+    (make_xlsx, ".xls"), (make_xlsx, ".ods"), (make_docx, ".doc"), (make_docx, ".rtf"),
+])
+def test_files_made_by_libreoffice_ingest_with_their_units(maker: Callable[..., Path], suffix: str, tmp_path: Path) -> None:
+    """Older spreadsheets are read by calamine; word-processor files are converted by LibreOffice."""
+    original = maker(GOLD_GRID, tmp_path / f"test-plan{'.xlsx' if maker is make_xlsx else '.docx'}", GOLD_MERGES,
+                     title=GOLD_TITLE)
+    result = ingest([convert(original, suffix)])
     assert result.errors == []
     [parsed] = result.parsed
     assert (parsed.document.title, parsed.layout) == (GOLD_TITLE, f"{suffix[1:]}-table: table rows")

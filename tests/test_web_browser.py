@@ -21,7 +21,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Dialog, Locator, Page, expect, sync_playwright
 
-from bot.web import hash_password
+from bot.web_guard import hash_password
 from index.store import Store
 from tests.test_web_api import XSS, copy_index
 
