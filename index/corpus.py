@@ -139,9 +139,11 @@ def read_plan(path: Path, given: dict, taken: dict[str, Path] | None = None) -> 
         _check_items(items, path)
     except OSError as exc:
         raise InputError(exc.strerror or str(exc), path) from None
-    # Corrections first: a corrected deadline is the one read into due dates.
-    items, stale = apply_corrections(items, given["corrections"].of(document.id)) if given.get("corrections") else (items, ())
-    return Parsed(document, [with_due(item, document.year) for item in items], f"{source.layout}: {layout}", guessed, stale)
+    stale: tuple[str, ...] = ()
+    if given.get("corrections"):  # first: a corrected deadline is the one read into due dates
+        items, stale = apply_corrections(items, given["corrections"].of(document.id))
+    items = [with_due(item, document.year) for item in items]
+    return Parsed(document, items, f"{source.layout}: {layout}", guessed, stale)
 
 
 def _check_file_size(path: Path) -> None:
