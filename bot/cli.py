@@ -119,7 +119,8 @@ def _run_ingest(
         _report_unknown_corrections(settings, corrections)
     for error in result.errors:
         click.echo(f"error: {error}", err=True)
-    _report_held(settings, f"in {time.perf_counter() - start:.2f} s", result.summaries, len(result.errors))
+    elapsed = f"in {time.perf_counter() - start:.2f} s"
+    _report_held(settings, elapsed, result.summaries, len(result.errors), retokenized=not paths and not rebuild)
     return len(result.errors)
 
 
@@ -142,12 +143,15 @@ def _report_unknown_corrections(settings: Settings, corrections: Corrections) ->
             click.echo(f"warning: {corrections.path} [{doc}]: no document {doc!r} in the index", err=True)
 
 
-def _report_held(settings: Settings, elapsed: str, summaries: list, failed: int) -> None:
+def _report_held(settings: Settings, elapsed: str, summaries: list, failed: int, retokenized: bool = False) -> None:
     """The closing line of a write: what was stored, what failed, what the index now holds."""
     from index.store import Store
 
     held = len(Store(settings.db).documents())
     failures = f" ({failed} failed)" if failed else ""
+    if retokenized:
+        click.echo(f"re-indexed the {held} documents of {settings.db} {elapsed}", err=True)
+        return
     if not summaries:
         click.echo(f"nothing indexed {elapsed}{failures}; {settings.db} is unchanged and holds {held} documents", err=True)
         return
@@ -504,7 +508,7 @@ def web_command(settings: Settings, host: str | None, port: int | None, hash_pas
         click.echo(f"POLICYQA_ADMIN_PASSWORD_HASH={password_hash(password)}")
         return
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    answerer = load_answerer(settings)
+    answerer = load_answerer(settings, check=True)
     host, port = host or settings.host, port or settings.port
     click.echo(f"政策问答 web chat on http://{host}:{port}/ (staff: /admin, API: /openapi.json)", err=True)
     run_web(settings, answerer, host, port)
