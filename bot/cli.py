@@ -174,10 +174,11 @@ def _writer(settings: Settings):  # noqa: ANN202 - index.store is imported late 
 @click.option("--title", help="document title (one file or address only)")
 @click.option("--region", help="region, e.g. 湛江市 (one file or address only)")
 @click.option("--year", type=int, help="year of the plan (one file or address only)")
+@click.option("--layout", help="read the file as this layout (pipe rows, cell per line, blank-line cells, tab rows, key/value blocks, text table, prose, table rows)")
 @db_option
 def ingest_command(
     settings: Settings, sources: tuple[str, ...], replace_all: bool, rebuild: bool,
-    doc_id: str | None, title: str | None, region: str | None, year: int | None,
+    doc_id: str | None, title: str | None, region: str | None, year: int | None, layout: str | None,
 ) -> None:
     """Build the index from plan files or web addresses (default: the whole corpus folder, replacing the index).
 
@@ -191,14 +192,15 @@ def ingest_command(
     """
     from index.fetch import is_address
 
-    overrides = {k: v for k, v in {"id": doc_id, "title": title, "region": region, "year": year}.items() if v}
+    overrides = {k: v for k, v in {"id": doc_id, "title": title, "region": region, "year": year,
+                                   "layout": layout}.items() if v}
     addresses = [s for s in sources if is_address(s)]
     paths = [Path(s) for s in sources if not is_address(s)]
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         raise click.UsageError(f"no such file or folder: {', '.join(missing)}")
     if overrides and (len(sources) != 1 or (paths and paths[0].is_dir())):
-        raise click.UsageError("--doc-id/--title/--region/--year describe one file or address: name exactly one")
+        raise click.UsageError("--doc-id/--title/--region/--year/--layout describe one file or address: name exactly one")
     if rebuild and sources:
         raise click.UsageError("--rebuild reads the corpus folder (POLICYQA_CORPUS): name no files")
     failed = 0
