@@ -33,7 +33,7 @@ from bot.due import falling_due
 from bot.render import answer_json, context_json, follow_up_hint, item_json, item_label, listing_header
 from bot.settings import Settings
 from bot.web_admin import add_admin_routes
-from bot.web_guard import ApiError, BodyLimit, add_error_handlers, guard
+from bot.web_guard import ApiError, BodyLimit, add_error_handlers, errors, guard
 from index.engine import Engine
 from index.errors import PolicyQAError
 from index.rank import Ranges
@@ -155,7 +155,8 @@ class FeedbackBody(BaseModel):
 def build_app(settings: Settings, answerer: Answerer) -> FastAPI:
     """The web app over an answerer; nothing is started."""
     web = Web(settings, answerer.warm())
-    app = FastAPI(title="政策问答 API", docs_url=None, redoc_url=None, openapi_url="/openapi.json")
+    app = FastAPI(title="政策问答 API", docs_url=None, redoc_url=None, openapi_url="/openapi.json",
+                  responses=errors(400, 404, 413, 422, 429, 500))
     app.state.web = web
     add_error_handlers(app)
     add_page_routes(app, web)
@@ -176,6 +177,11 @@ def add_page_routes(app: FastAPI, web: Web) -> None:
     @app.get("/", include_in_schema=False)
     def chat_page() -> FileResponse:
         return FileResponse(STATIC / "index.html")
+
+    @app.get("/docs", include_in_schema=False)
+    def api_docs() -> FileResponse:
+        """The API reference, drawn from /openapi.json by a script of ours (no CDN)."""
+        return FileResponse(STATIC / "apidocs.html")
 
     @app.get("/widget.js", include_in_schema=False)
     def widget() -> FileResponse:
@@ -264,7 +270,7 @@ def add_api_routes(app: FastAPI, web: Web) -> None:
                 raise ApiError(404, str(exc)) from None
         return [item_json(item) for _, item in found]
 
-    @app.post("/api/feedback", status_code=204)
+    @app.post("/api/feedback", status_code=204, responses=errors(409, 503))
     def feedback(body: FeedbackBody, request: Request) -> Response:
         """Record 👍/👎 on an answer given in this session."""
         session, chat = _find_session(web, request, body.session) or ("", None)

@@ -16,7 +16,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import FileResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
-from bot.web_guard import ApiError, check_password
+from bot.web_guard import ApiError, check_password, errors
 
 if TYPE_CHECKING:
     from bot.web import Web
@@ -58,7 +58,7 @@ def add_admin_routes(app: FastAPI, web: Web) -> None:
             return FileResponse(web.static / "login.html", status_code=401)
         return FileResponse(web.static / "admin.html")
 
-    @app.post("/admin/login", status_code=204)
+    @app.post("/admin/login", status_code=204, responses=errors(401, 403))
     def login(body: LoginBody) -> Response:
         """Check the password; a staff session cookie when it matches."""
         stored = web.settings.admin_password_hash
@@ -81,7 +81,7 @@ def add_admin_routes(app: FastAPI, web: Web) -> None:
         response.delete_cookie(ADMIN_COOKIE, path="/admin")
         return response
 
-    @app.get("/admin/stats")
+    @app.get("/admin/stats", responses=errors(401, 403))
     def stats(request: Request) -> dict[str, Any]:
         """Questions per day, most asked, not covered, 👎 answers, and the plans with their ingest reports."""
         require_staff(web, request)
@@ -93,7 +93,7 @@ def add_admin_routes(app: FastAPI, web: Web) -> None:
                  for d in web.answerer.engine.documents.values()]
         return {**summary, "down_voted": down, "plans": plans}
 
-    @app.get("/admin/questions.csv")
+    @app.get("/admin/questions.csv", responses=errors(401, 403))
     def export(request: Request) -> StreamingResponse:
         """The whole question log as CSV (chat ids hashed)."""
         require_staff(web, request)

@@ -12,10 +12,12 @@ import time
 from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -35,6 +37,31 @@ class ApiError(Exception):
         super().__init__(message)
         self.status = status
         self.message = message
+
+
+class ErrorBody(BaseModel):
+    """Every error the API returns."""
+
+    error: str = Field(description="what was wrong, in one line")
+
+
+def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for the error statuses a route may return."""
+    return {code: {"model": ErrorBody, "description": ERRORS[code]} for code in codes}
+
+
+ERRORS = {
+    400: "an empty question, a body that is not JSON, or a date that is none",
+    401: "no staff session (log in at /admin), or a wrong password",
+    403: "the staff page is off: no password configured",
+    404: "no such plan, item, region, unit, route, or question in this session",
+    409: "this answer has feedback already",
+    413: "request body over the cap (POLICYQA_MAX_BODY)",
+    422: "a field missing or of the wrong type",
+    429: "over the per-client rate limit (POLICYQA_WEB_RATE_LIMIT a minute); see Retry-After",
+    500: "an unexpected error (logged on the server)",
+    503: "the question log is busy (an index rebuild): try again",
+}
 
 
 def hash_password(password: str) -> str:

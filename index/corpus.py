@@ -13,6 +13,12 @@ from index.metadata import guess_metadata
 from index.models import Document, Item
 
 CATALOG = "catalog.toml"
+# Limits far above any real plan (the largest item of the bundled and test plans has under 500
+# characters, its unit cell under 150), so a file that goes past one is misread, not large.
+MAX_FILE_BYTES = 50 * 2**20  # ingest holds a plan in memory: about 50 MB per MB of text (benchmarks/ingest_memory.py)
+MAX_CELL_CHARS = 20_000
+MAX_ITEM_CHARS = 20_000
+MAX_UNITS_CHARS = 2_000
 
 
 @dataclass(frozen=True)
@@ -123,16 +129,50 @@ def read_plan(path: Path, given: dict, taken: dict[str, Path] | None = None) -> 
     from index.readers import read_source
 
     try:
+        _check_file_size(path)
         source = read_source(path)
+        _check_cells(source.tables, path)
         document, guessed = document_for(path, given, source.text)
         if taken and document.id in taken:
             raise DuplicateDocument(f"document id {document.id!r} already read from {taken[document.id]}", path)
         layout, items = parse_layout(source.text, source.tables, document.id, str(path))
+        _check_items(items, path)
     except OSError as exc:
         raise InputError(exc.strerror or str(exc), path) from None
-    # Corrections first: a corrected deadline is the one read into due dates.
-    items, stale = apply_corrections(items, given["corrections"].of(document.id)) if given.get("corrections") else (items, ())
-    return Parsed(document, [with_due(item, document.year) for item in items], f"{source.layout}: {layout}", guessed, stale)
+    stale: tuple[str, ...] = ()
+    if given.get("corrections"):  # first: a corrected deadline is the one read into due dates
+        items, stale = apply_corrections(items, given["corrections"].of(document.id))
+    items = [with_due(item, document.year) for item in items]
+    return Parsed(document, items, f"{source.layout}: {layout}", guessed, stale)
+
+
+def _check_file_size(path: Path) -> None:
+    """Refuse a file larger than a plan can be, before reading it."""
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise InputError(f"{size / 2**20:.0f} MB, more than the {MAX_FILE_BYTES // 2**20} MB a plan file may have "
+                         "(split it into plans)", path)
+
+
+def _check_cells(tables: list[list[list[str]]], path: Path) -> None:
+    """Refuse a table cell longer than any plan's (a whole document pasted into one cell)."""
+    for t, table in enumerate(tables, 1):
+        for r, row in enumerate(table, 1):
+            longest = max(map(len, row), default=0)
+            if longest > MAX_CELL_CHARS:
+                raise InputError(f"table {t}, row {r}: a cell of {longest} characters, more than the "
+                                 f"{MAX_CELL_CHARS} a cell may have", path)
+
+
+def _check_items(items: list[Item], path: Path) -> None:
+    """Refuse an item or unit cell longer than any plan's: its numbering was not understood."""
+    for item in items:
+        size, units = len(item.task) + len(item.text), len(item.units.raw)
+        if size > MAX_ITEM_CHARS or units > MAX_UNITS_CHARS:
+            what = f"{size} characters of text" if size > MAX_ITEM_CHARS else f"a unit cell of {units} characters"
+            limit = MAX_ITEM_CHARS if size > MAX_ITEM_CHARS else MAX_UNITS_CHARS
+            raise InputError(f"item {item.number} has {what}, more than the {limit} an item may have: are the "
+                             "items after it numbered in a way not read? (split the file)", path, item.line)
 
 
 def with_due(item: Item, year: int | str | None) -> Item:

@@ -28,11 +28,13 @@ if TYPE_CHECKING:
 POSTINGS_CACHE = 256 * 2**20  # bytes of postings a long-running process keeps in memory
 PARALLEL_ABOVE = 5_000  # items to segment before a second process pays for its start-up
 SURVEY_PARALLEL_ABOVE = 8  # files to read before reading them on all cores pays
+LONGEST_WORD = 50  # jieba keeps every prefix of a dictionary word: memory grows with its square
 
 
 def harvest(items: Iterable[Item]) -> set[str]:
-    """Words for the tokenizer's dictionary from the items: the units' names."""
-    return {name for item in items for u in item.units.members for name in (u.name, u.normalized)}
+    """Words for the tokenizer's dictionary from the items: the units' names (of a sensible length)."""
+    names = (name for item in items for u in item.units.members for name in (u.name, u.normalized))
+    return {name for name in names if len(name) <= LONGEST_WORD}
 
 
 def search_text(item: Item) -> str:

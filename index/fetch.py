@@ -13,6 +13,7 @@ import re
 from html import escape
 import shutil
 import tempfile
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +31,7 @@ from index.text import squash
 TIMEOUT = 30.0  # seconds without an answer before giving up on an address
 MAX_BYTES = 50 * 2**20  # the largest file fetched
 MAX_REDIRECTS = 5
+TOTAL_TIME = 300.0  # seconds for one file, however steadily a slow server trickles it
 SAME_PLAN = 0.8  # share of the smaller plan's item texts found in the other: the same plan twice
 MAIN_SHARE = 0.8  # a child holding this share of an element's text is the content, not the element
 SECOND_TABLE = 0.05  # … unless tables beside it hold this share (a plan in two tables), not an info box
@@ -105,7 +107,7 @@ def make_client(timeout: float = TIMEOUT, max_redirects: int = MAX_REDIRECTS) ->
                         headers={"User-Agent": "policyqa (plan reader)"})
 
 
-def download(client: httpx.Client, url: str, max_bytes: int = MAX_BYTES) -> Download:
+def download(client: httpx.Client, url: str, max_bytes: int = MAX_BYTES, total_time: float = TOTAL_TIME) -> Download:
     """GET an http(s) address within the client's limits; any failure is a one-line FetchError."""
     if urlsplit(url).scheme.lower() not in ("http", "https"):
         raise FetchError("only http:// and https:// addresses can be fetched", url)
@@ -115,11 +117,13 @@ def download(client: httpx.Client, url: str, max_bytes: int = MAX_BYTES) -> Down
                 raise FetchError(f"HTTP {response.status_code} {response.reason_phrase}", url)
             if int(response.headers.get("content-length") or 0) > max_bytes:
                 raise FetchError(f"larger than {max_bytes // 2**20} MB", url)
-            content = bytearray()
+            content, started = bytearray(), time.monotonic()
             for chunk in response.iter_bytes():
                 content += chunk
                 if len(content) > max_bytes:
                     raise FetchError(f"larger than {max_bytes // 2**20} MB", url)
+                if time.monotonic() - started > total_time:
+                    raise FetchError(f"still arriving after {total_time:g} s", url)
             suffix = _suffix(bytes(content[:2048]), response)
             return Download(str(response.url), bytes(content), suffix)
     except httpx.TooManyRedirects:
@@ -175,7 +179,8 @@ def read_page(page: str, url: str) -> Page:
         return Page(title, date, number, f"{title}\n\n{preformatted[0].text_content()}", attachments, ".txt")
     heading = f"<h1>{escape(title)}</h1>" if title else ""
     body = lxml.html.tostring(content, encoding="unicode")
-    document = f'<html><head><meta charset="utf-8"><title>{escape(title)}</title></head><body>{heading}{body}</body></html>'
+    head = f'<head><meta charset="utf-8"><title>{escape(title)}</title></head>'
+    document = f"<html>{head}<body>{heading}{body}</body></html>"
     return Page(title, date, number, document, attachments)
 
 
@@ -313,8 +318,10 @@ def fetch_plans(
             for n, link in enumerate(page.attachments, 1):
                 say(f"fetching attachment {link.url}")
                 found += _attachment(http, link, work / f"attachment-{n}", page, first.url, max_bytes, result)
+        elif first.suffix not in PLAN_SUFFIXES:
+            raise FetchError("neither a web page nor a plan file", url)
         else:
-            file = work / f"file{first.suffix or '.txt'}"
+            file = work / f"file{first.suffix}"
             found += filter(None, [_candidate(file, first.content, first.url, "the file itself", _NO_PAGE, result)])
         plans = _distinct(found, result.notes)
         if not plans and not result.errors:
@@ -362,7 +369,7 @@ def _candidate(
     # The page's kept content opens with the page's title: its own title line is the page's.
     own_title = parsed.document.title if "title" in parsed.guessed and origin != PAGE else ""
     titles = ((own_title, "the file's own title line"), (_link_title(link_text), "the link text"),
-              (page.title, "the page's title"), (path.stem, "the file name"))
+              (page.title, "the page's title"), (Path(unquote(urlsplit(url).path)).stem or path.stem, "the file name"))
     title, title_from = next((t, where) for t, where in titles if t)
     values = {"title": title} | {k: getattr(page, k) for k in ("date", "number") if getattr(page, k)}
     taken = {"title": title_from} | {k: "the page" for k in values if k != "title"}

@@ -23,7 +23,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 K1, B, DELTA = 1.5, 0.75, 1.0  # rank-bm25's BM25Plus defaults
-NUMPY_ABOVE = 5_000  # postings to add up before numpy is worth importing
+NUMPY_ABOVE = 5_000  # postings to add up (or item ids in the index) before numpy is worth importing
+SMALL = 64  # postings a dict adds up faster than numpy's fixed costs
+DENSE_SHARE = 32  # above one posting per this many ids, sum over every id rather than sort the postings
 SAMPLE = 10_000  # items sampled to bound the k-th best score before picking the top k
 
 
@@ -94,12 +96,18 @@ def top_scores(rows: Iterable[tuple[int, bytes, bytes]], k: int, ranges: Ranges 
     """The k best (item id, score) from (query-term count, ids, weights) rows, best first.
 
     An item's score is the sum of its weights over the query terms; ties go to the lower id.
+    Every way of adding them up below adds an item's weights in the same order, so each gives
+    the same sums to the last bit and the same top k.
     """
     rows = list(rows)
     if k <= 0:
         return []
-    if sum(len(ids) for _, ids, _ in rows) // 4 > NUMPY_ABOVE:
-        return _top_numpy(rows, k, ranges)
+    postings = sum(len(ids) for _, ids, _ in rows) // 4
+    last = max((memoryview(ids).cast("i")[-1] for _, ids, _ in rows if ids), default=0)
+    # numpy pays above a few dozen postings, once loaded: an index of more than NUMPY_ABOVE ids
+    # has it loaded at start-up (Engine), a small one only for a query that long.
+    if postings > NUMPY_ABOVE or (postings > SMALL and last > NUMPY_ABOVE):
+        return _top_numpy(rows, k, ranges, dense=postings * DENSE_SHARE > last)
     scores: dict[int, float] = {}
     for count, ids, weights in rows:
         for item_id, weight in zip(array("i", ids), array("d", weights)):
@@ -113,39 +121,52 @@ def _inside(item_id: int, ranges: Ranges) -> bool:
     return any(lo <= item_id <= hi for lo, hi in ranges)
 
 
-def _top_numpy(rows: list[tuple[int, bytes, bytes]], k: int, ranges: Ranges | None) -> list[tuple[int, float]]:
-    """top_scores for long postings, with numpy: one dense sum over all item ids."""
+def _top_numpy(rows: list[tuple[int, bytes, bytes]], k: int, ranges: Ranges | None, dense: bool) -> list[tuple[int, float]]:
+    """top_scores with numpy: sums over every id up to the largest (dense), else over the ids found."""
     import numpy as np
 
     ids = np.concatenate([np.frombuffer(i, dtype=np.int32) for _, i, _ in rows])
     weights = np.concatenate([np.frombuffer(w, dtype=np.float64) * c if c > 1 else np.frombuffer(w, dtype=np.float64)
                               for c, _, w in rows])
-    sums = np.bincount(ids, weights=weights)
+    if dense:
+        found, sums = None, np.bincount(ids, weights=weights)
+    else:  # few postings among many ids: sort them rather than zero and scan an array over all ids
+        found, where = np.unique(ids, return_inverse=True)
+        sums = np.bincount(where, weights=weights)
     if ranges is not None:
-        keep = np.zeros(len(sums), dtype=bool)
-        for lo, hi in ranges:
-            keep[lo : hi + 1] = True
-        sums[~keep] = 0.0
-    return [(int(i), float(sums[i])) for i in _best(np, sums, rows, k)]
-
-
-def _best(np, sums, rows: list[tuple[int, bytes, bytes]], k: int):  # noqa: ANN001, ANN202 - numpy types
-    """Indexes of the k largest positive sums (ties to the lower id), without partitioning every item."""
-    floor = _floor(np, sums, rows, k)
+        _restrict(np, sums, found, ranges)
+    floor = _floor(np, sums, rows, k) if dense else 0.0
     candidates = np.flatnonzero(sums >= floor) if floor > 0 else np.flatnonzero(sums > 0)
+    best = _pick(np, sums, candidates if found is None else found[candidates], candidates, k)
+    return [(int(i if found is None else found[i]), float(sums[i])) for i in best]
+
+
+def _restrict(np, sums, found, ranges: Ranges) -> None:  # noqa: ANN001 - numpy types
+    """Zero the sums outside the id ranges; found holds each sum's id, or is None when sums are indexed by id."""
+    keep = np.zeros(len(sums), dtype=bool)
+    for lo, hi in ranges:
+        start, end = (lo, hi + 1) if found is None else np.searchsorted(found, (lo, hi + 1))
+        keep[start:end] = True
+    sums[~keep] = 0.0
+
+
+def _pick(np, sums, ids, candidates, k: int):  # noqa: ANN001, ANN202 - numpy types
+    """The k best of the candidate positions (their item ids given): highest sum first, ties to the lower id."""
     if len(candidates) > k:  # keep every item tied with the k-th, so the lower ids can win the tie
         kth = np.partition(sums[candidates], len(candidates) - k)[len(candidates) - k]
-        candidates = candidates[sums[candidates] >= kth]
-    return candidates[np.lexsort((candidates, -sums[candidates]))][:k]
+        tied = sums[candidates] >= kth
+        candidates, ids = candidates[tied], ids[tied]
+    return candidates[np.lexsort((ids, -sums[candidates]))][:k]
 
 
 def _floor(np, sums, rows: list[tuple[int, bytes, bytes]], k: int) -> float:  # noqa: ANN001 - numpy types
-    """A lower bound of the k-th best sum, or 0 when there are too few items to sample.
+    """A lower bound of the k-th best of sums indexed by id, or 0 when there are too few items to sample.
 
-    The k-th best score of any k or more distinct items bounds the k-th best overall from below.
-    The items are an even sample of all ids (every step-th) plus those of the rarest query term,
-    which usually puts the bound near the top. Rarest ids already in the stride are left out:
-    an item counted twice could lift the bound above the true k-th score and lose hits.
+    The k-th best score of any k or more distinct items bounds the k-th best overall from below,
+    so only the items scoring at least that need partitioning. The items are an even sample of
+    all ids (every step-th) plus those of the rarest query term, which usually puts the bound near
+    the top. Rarest ids already in the stride are left out: an item counted twice could lift the
+    bound above the true k-th score and lose hits.
     """
     if len(sums) <= SAMPLE:
         return 0.0

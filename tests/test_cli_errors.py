@@ -89,3 +89,29 @@ def test_removing_the_last_plan_is_refused(hermetic: Path) -> None:
     result = run("remove", "--db", db, "kaiping-2021")
     assert (result.exit_code, result.output) == (2, (
         f"error: removing kaiping-2021 would leave {db} empty (rebuild it from the corpus with `policyqa ingest` instead)\n"))
+
+
+def numbered_plan(path: Path, count: int) -> Path:
+    """A text-table plan numbered 1..count, as in the stress test of issue 14."""
+    rows = "".join(f"{n}.做好第{n}项政府信息公开工作，加强政策解读和回应关切。 市财政局\n" for n in range(1, count + 1))
+    path.write_text(f"工作任务 具体要求 落实单位\n做好财政信\n息公开\n{rows}", encoding="utf-8")
+    return path
+
+
+def test_an_item_past_the_limit_is_refused_with_its_line(db: Path, hermetic: Path) -> None:
+    """Items numbered past what the parser reads pile into one: refused at once, naming it, not run out of memory."""
+    plan = numbered_plan(hermetic / "long.txt", 1600)
+    result = run("ingest", "--db", db, plan)
+    assert result.exit_code == 1
+    assert (f"error: {plan}:1002: item 999 has 20470 characters of text, more than the 20000 an item may have: "
+            "are the items after it numbered in a way not read? (split the file)\n") in result.output
+    assert result.output.endswith(f"(1 failed); {db} is unchanged and holds 5 documents\n")
+
+
+def test_a_file_past_the_size_limit_is_refused_unread(db: Path, hermetic: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A plan file larger than the limit is refused before it is read."""
+    monkeypatch.setattr("index.corpus.MAX_FILE_BYTES", 2**20)
+    plan = hermetic / "big.txt"
+    plan.write_bytes(b"1." + "\u653f".encode() * (2**19))
+    result = run("ingest", "--db", db, plan)
+    assert f"error: {plan}: 2 MB, more than the 1 MB a plan file may have (split it into plans)\n" in result.output

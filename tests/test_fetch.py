@@ -162,6 +162,7 @@ def test_redirect_is_followed_and_the_final_address_recorded(site: str, tmp_path
 def test_an_address_to_a_file_is_the_plan_itself(site: str, tmp_path: Path) -> None:
     [plan] = fetch_plans(f"{site}/plan.xlsx", tmp_path).plans
     assert (plan.entry["id"], plan.entry["file"], plan.origin) == ("plan", "plan.xlsx", "the file itself")
+    assert (plan.entry["title"], plan.taken["title"]) == (TITLE, "the file's own title line")
 
 
 @pytest.mark.parametrize(("path", "message"), [
@@ -267,3 +268,11 @@ def test_real_plan_as_preformatted_page_reads_as_its_text(site: str, tmp_path: P
     [from_file] = ingest([plan], overrides={"id": "real"}).parsed
     assert [(i.number, i.text, i.units, i.deadline) for i in from_page.items] == [
         (i.number, i.text, i.units, i.deadline) for i in from_file.items]
+
+
+def test_a_file_still_arriving_after_the_total_time_is_an_error(site: str) -> None:
+    from index.fetch import download
+
+    with make_client() as client, pytest.raises(FetchError) as caught:
+        download(client, f"{site}/huge.html", total_time=0)
+    assert str(caught.value) == f"{site}/huge.html: still arriving after 0 s"

@@ -138,33 +138,40 @@ def full_sort(rows: Rows, size: int, k: int, scope: Ranges | None) -> list[tuple
 
 
 def test_top_k_equals_a_full_sort_on_thousands_of_queries(monkeypatch: pytest.MonkeyPatch) -> None:
-    """3,000 random queries at 3 sizes: the top k is exactly a full sort's, whichever way it is found.
+    """3,000 random queries at 4 sizes: the top k is exactly a full sort's, whichever way it is found.
 
-    The sizes make every path run: few postings (summed in Python), many postings over at most
-    10,000 ids (numpy, no sample), 10,000 < N < 20,000 (a sample of every id, which once counted
-    the rarest term's items twice) and beyond (a sample of every 4th id).
+    The sizes make every path run: few postings or a small index (a dict in Python), postings
+    sparse among many ids (numpy, sorted), dense ones over at most 10,000 ids (numpy, no sample),
+    over 10,000 < N < 20,000 (a sample of every id, which once counted the rarest term's items
+    twice) and beyond (a sample of every 4th id).
     """
     import index.rank as rank
 
     paths: Counter[str] = Counter()
-    sampled = rank._floor
+    top_numpy, floor = rank._top_numpy, rank._floor
 
-    def spy(np, sums, rows, k):  # noqa: ANN001, ANN202 - records which path ran
-        paths[f"numpy, step {len(sums) // rank.SAMPLE}"] += 1
-        return sampled(np, sums, rows, k)
+    def numpy_spy(rows, k, ranges, dense):  # noqa: ANN001, ANN202 - records which path ran
+        paths["numpy, sparse"] += not dense
+        return top_numpy(rows, k, ranges, dense)
 
-    monkeypatch.setattr(rank, "_floor", spy)
+    def floor_spy(np, sums, rows, k):  # noqa: ANN001, ANN202
+        paths[f"numpy, dense, step {len(sums) // rank.SAMPLE}"] += 1
+        return floor(np, sums, rows, k)
+
+    monkeypatch.setattr(rank, "_top_numpy", numpy_spy)
+    monkeypatch.setattr(rank, "_floor", floor_spy)
     rng = random.Random(15)
-    for size in (9_000, 15_000, 45_000):
+    for size in (3_000, 9_000, 15_000, 45_000):
         corpus = zipf_corpus(size, seed=size)
         rows = postings_rows(corpus)
-        for _ in range(1000):
+        for _ in range(750):
             tokens, k, scope = random_query(rng, corpus, size)
             chosen, numpy_runs = query_rows(rows, tokens), paths.total()
             assert top_scores(chosen, k, scope) == full_sort(chosen, size, k, scope), (size, tokens, k, scope)
             paths["python"] += paths.total() == numpy_runs
     assert min(paths.values()) >= 100, paths
-    assert set(paths) == {"python", "numpy, step 0", "numpy, step 1", "numpy, step 4"}
+    assert set(paths) == {"python", "numpy, sparse", "numpy, dense, step 0", "numpy, dense, step 1",
+                          "numpy, dense, step 4"}
 
 
 def test_top_k_equals_rank_bm25_on_random_queries() -> None:

@@ -343,6 +343,18 @@ def test_chat_page_has_no_inline_script(client: TestClient) -> None:
     assert client.get("/static/chat.js").headers["content-type"].startswith("text/javascript")
 
 
+def test_openapi_lists_every_route_with_its_errors(client: TestClient) -> None:
+    """/openapi.json names every API route, errors in the {"error"} shape; /docs is our own page."""
+    spec = client.get("/openapi.json").json()
+    assert set(spec["paths"]) == {
+        "/healthz", "/api/ask", "/api/examples", "/api/docs", "/api/items", "/api/item/{doc}/{number}",
+        "/api/units", "/api/due", "/api/feedback", "/admin/login", "/admin/logout", "/admin/stats", "/admin/questions.csv"}
+    feedback = spec["paths"]["/api/feedback"]["post"]["responses"]
+    assert feedback["409"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/ErrorBody"}
+    docs = client.get("/docs")
+    assert docs.status_code == 200 and '<script src="/static/apidocs.js" defer>' in docs.text
+
+
 def test_embedding_origins_are_a_setting(make_client: Callable[..., TestClient]) -> None:
     """The allowed origins may frame the chat and call the API; the staff page is never framed."""
     client = make_client(allowed_origins=["https://www.example.gov.cn"])

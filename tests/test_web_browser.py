@@ -253,6 +253,14 @@ def test_staff_page(chat: Chat) -> None:
     assert len(chat.errors) == 2
 
 
+def test_api_reference_page(chat: Chat, server: Server) -> None:
+    """/docs draws the API from /openapi.json without a CDN."""
+    chat.page.goto(server.url + "/docs")
+    expect(chat.page.get_by_role("heading", name="POST /api/ask")).to_be_visible()
+    expect(chat.page.locator("section").filter(has_text="GET /api/due")).to_contain_text("before")
+    assert chat.errors == []
+
+
 @pytest.fixture
 def embedding_site(server: Server) -> Iterator[str]:
     """A page on another origin that embeds the chat with /widget.js."""

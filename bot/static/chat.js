@@ -46,6 +46,7 @@
       span.append(name);
       if (lead) span.append(el('mark', 'lead-tag', '牵头'));
     });
+    if (entry.corrected) span.append(el('span', 'corrected', '（经人工校对）'));
     return span;
   }
 
