@@ -391,15 +391,21 @@ class Answerer:
             hits, tasks = self._ranked(tokens, query.allowed)
         if not hits or not self._covered(tokens, hits[0]) or _margin(tasks) < MIN_MARGIN:
             return Answer(query)
-        top = hits[0]
-        same_plan = tuple(h for h in hits[1:] if h.item.doc == top.item.doc and h.score >= SAME_DOC * top.score)
+        top = self._best(query, tokens, hits)
+        same_plan = tuple(h for h in hits if h is not top and h.item.doc == top.item.doc and h.score >= SAME_DOC * top.score)
         best_per_doc: dict[str, Hit] = {}
-        for hit in hits[1:]:
+        for hit in hits:
             if hit.item.doc != top.item.doc:
                 best_per_doc.setdefault(hit.item.doc, hit)
         others = [h for h in best_per_doc.values() if near_identical(h, top)
                   or (h.score >= SAME_TASK * top.score and self._covered(tokens, h))]
         return Answer(query, top, same_plan, self._tasks(others))
+
+    def _best(self, query: Query, tokens: list[str], hits: list[Hit]) -> Hit:
+        """The hit to answer with: the best one, but for 'who' the best that names a unit, if one is covered."""
+        if query.intent != "who" or hits[0].item.units.members:
+            return hits[0]
+        return next((h for h in hits if h.item.units.members and self._covered(tokens, h)), hits[0])
 
     def _ranked(self, tokens: list[str], scope: Ranges | None) -> tuple[list[Hit], list[list[Hit]]]:
         """Hits deep enough to hold more than MARGIN_OVER distinct tasks (or all there are), and those tasks.

@@ -63,25 +63,29 @@ class Chat:
 
 @dataclass
 class Sessions:
-    """Chats by random session id, bounded, forgotten after SESSION_IDLE."""
+    """Chats by random session id, bounded, forgotten after SESSION_IDLE (routes run in threads: locked)."""
 
     chats: OrderedDict[str, Chat] = field(default_factory=OrderedDict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
     def get(self, key: str | None) -> Chat | None:
         """The live chat under key, or None (a forgotten or made-up id never comes back to life)."""
-        chat = self.chats.get(key or "")
-        if chat is None or time.monotonic() - chat.seen > SESSION_IDLE:
-            return None
-        chat.seen = time.monotonic()
-        self.chats.move_to_end(key)
-        return chat
+        with self.lock:
+            chat = self.chats.get(key or "")
+            if chat is None or time.monotonic() - chat.seen > SESSION_IDLE:
+                self.chats.pop(key or "", None)
+                return None
+            chat.seen = time.monotonic()
+            self.chats.move_to_end(key or "")
+            return chat
 
     def new(self, answerer: Answerer) -> tuple[str, Chat]:
         """A new chat under a new random id."""
         key = secrets.token_urlsafe(18)
-        self.chats[key] = chat = Chat(Dialogue(answerer))
-        while len(self.chats) > MAX_SESSIONS:
-            self.chats.popitem(last=False)
+        with self.lock:
+            self.chats[key] = chat = Chat(Dialogue(answerer))
+            while len(self.chats) > MAX_SESSIONS:
+                self.chats.popitem(last=False)
         return key, chat
 
 

@@ -393,3 +393,17 @@ def test_filler_is_dropped_only_as_whole_words() -> None:
 
     assert without_filler(["请问", "一下", "统一", "下发", "谢谢"]) == ["统一", "下发"]
     assert without_filler(["我想", "知道", "规章"]) == ["规章"]
+
+
+def test_a_who_question_is_answered_by_an_item_that_names_who(answerer: Answerer) -> None:
+    """政务新媒体谁负责？: 金平's prose paragraph on new media names no unit; a city item that does comes first."""
+    answer = answerer.ask("政务新媒体谁负责？")
+    assert (answer.best.item.doc, answer.best.item.number) in {
+        ("kaiping-2021", "35"), ("honghaiwan-2021", "29"), ("shantou-2021", "28"), ("zhanjiang-2021", "29")}
+    assert answer.best.item.units.members
+
+
+def test_hotline_messages_find_the_item_about_hotline_messages(answerer: Answerer) -> None:
+    """12345热线留言办理: 开平 29 (“12345”政府热线 … 留言信息的办理), not the 省长留言信箱 item alone."""
+    best = answerer.ask("12345热线留言办理谁负责？").best
+    assert (best.item.doc, best.item.number) == ("kaiping-2021", "29")

@@ -61,7 +61,7 @@ def _prose(text: str, _tables: Tables, doc_id: str) -> list[Item]:
 
 TIERS: tuple[tuple[str, ...], ...] = (
     ("table rows", "pipe rows", "cell per line", "tab rows", "key/value blocks"),
-    ("blank-line cells", "text flow"),
+    ("blank-line cells", "text table"),
     ("prose",),
 )
 LAYOUTS: dict[str, Reader] = {
@@ -71,7 +71,7 @@ LAYOUTS: dict[str, Reader] = {
     "blank-line cells": _grids(layouts.blank_line_cells),
     "tab rows": _grids(layouts.tab_rows),
     "key/value blocks": _grids(layouts.key_values),
-    "text flow": _text_flow,
+    "text table": _text_flow,  # a PDF text flow: cells wrapping over lines, no delimiters
     "prose": _prose,
 }
 
