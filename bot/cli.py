@@ -119,7 +119,8 @@ def _run_ingest(
         _report_unknown_corrections(settings, corrections)
     for error in result.errors:
         click.echo(f"error: {error}", err=True)
-    _report_held(settings, f"in {time.perf_counter() - start:.2f} s", result.summaries, len(result.errors))
+    elapsed = f"in {time.perf_counter() - start:.2f} s"
+    _report_held(settings, elapsed, result.summaries, len(result.errors), retokenized=not paths and not rebuild)
     return len(result.errors)
 
 
@@ -142,12 +143,15 @@ def _report_unknown_corrections(settings: Settings, corrections: Corrections) ->
             click.echo(f"warning: {corrections.path} [{doc}]: no document {doc!r} in the index", err=True)
 
 
-def _report_held(settings: Settings, elapsed: str, summaries: list, failed: int) -> None:
+def _report_held(settings: Settings, elapsed: str, summaries: list, failed: int, retokenized: bool = False) -> None:
     """The closing line of a write: what was stored, what failed, what the index now holds."""
     from index.store import Store
 
     held = len(Store(settings.db).documents())
     failures = f" ({failed} failed)" if failed else ""
+    if retokenized:
+        click.echo(f"re-indexed the {held} documents of {settings.db} {elapsed}", err=True)
+        return
     if not summaries:
         click.echo(f"nothing indexed {elapsed}{failures}; {settings.db} is unchanged and holds {held} documents", err=True)
         return
@@ -170,10 +174,11 @@ def _writer(settings: Settings):  # noqa: ANN202 - index.store is imported late 
 @click.option("--title", help="document title (one file or address only)")
 @click.option("--region", help="region, e.g. 湛江市 (one file or address only)")
 @click.option("--year", type=int, help="year of the plan (one file or address only)")
+@click.option("--layout", help="read the file as this layout (pipe rows, cell per line, blank-line cells, tab rows, key/value blocks, text table, prose, table rows)")
 @db_option
 def ingest_command(
     settings: Settings, sources: tuple[str, ...], replace_all: bool, rebuild: bool,
-    doc_id: str | None, title: str | None, region: str | None, year: int | None,
+    doc_id: str | None, title: str | None, region: str | None, year: int | None, layout: str | None,
 ) -> None:
     """Build the index from plan files or web addresses (default: the whole corpus folder, replacing the index).
 
@@ -187,14 +192,15 @@ def ingest_command(
     """
     from index.fetch import is_address
 
-    overrides = {k: v for k, v in {"id": doc_id, "title": title, "region": region, "year": year}.items() if v}
+    overrides = {k: v for k, v in {"id": doc_id, "title": title, "region": region, "year": year,
+                                   "layout": layout}.items() if v}
     addresses = [s for s in sources if is_address(s)]
     paths = [Path(s) for s in sources if not is_address(s)]
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         raise click.UsageError(f"no such file or folder: {', '.join(missing)}")
     if overrides and (len(sources) != 1 or (paths and paths[0].is_dir())):
-        raise click.UsageError("--doc-id/--title/--region/--year describe one file or address: name exactly one")
+        raise click.UsageError("--doc-id/--title/--region/--year/--layout describe one file or address: name exactly one")
     if rebuild and sources:
         raise click.UsageError("--rebuild reads the corpus folder (POLICYQA_CORPUS): name no files")
     failed = 0
@@ -504,7 +510,7 @@ def web_command(settings: Settings, host: str | None, port: int | None, hash_pas
         click.echo(f"POLICYQA_ADMIN_PASSWORD_HASH={password_hash(password)}")
         return
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    answerer = load_answerer(settings)
+    answerer = load_answerer(settings, check=True)
     host, port = host or settings.host, port or settings.port
     click.echo(f"政策问答 web chat on http://{host}:{port}/ (staff: /admin, API: /openapi.json)", err=True)
     run_web(settings, answerer, host, port)

@@ -122,7 +122,8 @@ def document_for(path: Path, given: dict, text: str) -> tuple[Document, tuple[st
 def read_plan(path: Path, given: dict, taken: dict[str, Path] | None = None) -> Parsed:
     """Read and parse one plan file; given: catalog entry and overrides. Raises InputError.
 
-    given["corrections"] (a Corrections, from build_index) is applied to the items read.
+    given["corrections"] (a Corrections, from build_index) is applied to the items read;
+    given["layout"] forces one of the named layouts (index.parse.LAYOUTS).
     """
     from index.corrections import apply_corrections
     from index.parse import parse_layout  # here, not above: a query process never loads the parsers
@@ -135,7 +136,7 @@ def read_plan(path: Path, given: dict, taken: dict[str, Path] | None = None) -> 
         document, guessed = document_for(path, given, source.text)
         if taken and document.id in taken:
             raise DuplicateDocument(f"document id {document.id!r} already read from {taken[document.id]}", path)
-        layout, items = parse_layout(source.text, source.tables, document.id, str(path))
+        layout, items = parse_layout(source.text, source.tables, document.id, str(path), given.get("layout"))
         _check_items(items, path)
     except OSError as exc:
         raise InputError(exc.strerror or str(exc), path) from None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import tomllib
 from functools import cache
 from importlib import resources
@@ -12,6 +13,16 @@ from index.errors import DataError
 def _data_text(name: str) -> str:
     """Read one file from index/data/."""
     return resources.files("index").joinpath("data", name).read_text(encoding="utf-8")
+
+
+@cache
+def fingerprint() -> str:
+    """A hash of every file under index/data/: any edit there (a header word, a unit ending) changes it."""
+    digest = hashlib.sha1()
+    for entry in sorted(resources.files("index").joinpath("data").iterdir(), key=lambda e: e.name):
+        if entry.is_file():
+            digest.update(entry.name.encode() + b"\0" + entry.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
 
 
 @cache

@@ -19,6 +19,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 
 from index.errors import DataError
+from index.lexicon import fingerprint as data_fingerprint
 from index.lexicon import words
 from index.text import simplified
 
@@ -81,10 +82,8 @@ def canonical_terms() -> list[str]:
 
 @cache  # the CLI and the engine both ask; the lists do not change while a process runs
 def fingerprint() -> str:
-    """Changes whenever the word lists change (terms, synonyms, stopwords, character table)."""
-    parts = [*words("terms.txt"), *words("synonyms.txt"), *words("stopwords.txt"), *words("t2s_chars.txt"),
-             *words("deadline_words.toml")]  # due dates are read at ingest
-    return hashlib.sha1("\n".join(parts).encode()).hexdigest()[:16]
+    """Changes whenever any file under index/data/ changes: they all shape what is indexed."""
+    return data_fingerprint()
 
 
 class Segmenter:

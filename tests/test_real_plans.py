@@ -44,3 +44,23 @@ def test_items_read_as_printed(folder, doc, number, lead, others, deadline) -> N
     items = read_plan(folder / "docs" / row["file"], {"id": doc}).items
     item = next(i for i in items if i.number == number)
     assert (item.units.lead, item.units.others, item.deadline) == (lead, others, deadline)
+
+
+def test_forced_layout_reads_the_numbered_list_instead_of_the_table(tmp_path, clean_env) -> None:  # noqa: ANN001
+    """`ingest --layout prose` reads 12's numbered list (一1 … 一6) instead of the table below it (five rows)."""
+    import json
+
+    from click.testing import CliRunner
+
+    from bot.cli import cli
+
+    plan = DATA / "plans" / "docs" / "12-xian-ju-nd.txt"
+    db = str(tmp_path / "index.db")
+    runner = CliRunner()
+    for layout, numbers in (("prose", ["一1", "一2", "一3", "一4", "一5", "一6"]), (None, ["1", "2", "3", "4", "5"])):
+        args = ["ingest", "--db", db, str(plan), "--doc-id", "xian"] + (["--layout", layout] if layout else [])
+        assert runner.invoke(cli, args).exit_code == 0
+        items = json.loads(runner.invoke(cli, ["items", "--db", db, "--doc", "xian", "--json"]).output)
+        assert [i["item"] for i in items][: len(numbers)] == numbers
+    bad = runner.invoke(cli, ["ingest", "--db", db, str(plan), "--layout", "columns"])
+    assert bad.exit_code == 1 and "no layout 'columns'" in bad.output

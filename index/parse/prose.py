@@ -40,6 +40,7 @@ _CLOSING_BRACKETED = re.compile(_BRACKETED.pattern + "$")
 # A paragraph marker after a space inside a line: a plan whose paragraphs were collapsed onto one line.
 _INLINE_MARKER = re.compile(rf"\s+(?=(?:[{_NUMERAL}]+、|[（(][{_NUMERAL}]+[）)]|[0-9]{{1,2}}[、.．])[\u4e00-\u9fff])")
 _COLLAPSED = 300  # characters: a longer line holding paragraph markers after spaces is several paragraphs
+_ENUMERATION = re.compile(rf"([{_NUMERAL}]+是)")
 _OPEN_AT_END = re.compile(r"[（(]([^（()）]+)$")
 _HEADING = re.compile(r"#+\s*")
 _BOLD_LEAD = re.compile(r"\*\*(.+?)\*\*")
@@ -176,14 +177,31 @@ def _ends_sentence(line: str) -> bool:
 
 def _extend(paragraph: _Paragraph, line: str) -> bool:
     """Add a following line to an open paragraph, as text or as its unit statement; False ends it."""
-    ended = bool(paragraph.statements) or _ends_sentence(paragraph.lines[-1])
+    ended = bool(paragraph.statements) or _ends_sentence(_tail(paragraph.lines))
     if statement := _statement_line(line, ended):
         paragraph.statements.append(statement)
-    elif ended:
+    elif ended and not _opens_statement(line):
         return False
     else:
         paragraph.lines.append(line)
     return True
+
+
+def _tail(lines: list[str]) -> str:
+    """The last line of a paragraph, with the lines of a bracket it closes (a statement wrapped over lines)."""
+    last = lines[-1]
+    if _OPEN_AT_END.search(last) or not last.rstrip().endswith(tuple(_CLOSERS)):
+        return last
+    for k in range(len(lines) - 1, -1, -1):
+        if _OPEN_AT_END.search("".join(lines[k:-1])):
+            return "".join(lines[k:])
+    return last
+
+
+def _opens_statement(line: str) -> bool:
+    """True for a line opening a bracket it does not close, whose start reads as a statement (（责任单位：…)."""
+    found = _OPEN_AT_END.match(line.strip())
+    return bool(found) and bool(_statement_label().match(found.group(1)))
 
 
 def _statement_line(line: str, ended: bool) -> str:
@@ -286,6 +304,8 @@ def _items(paragraph: _Paragraph, doc_id: str) -> list[Item]:
     stated = split_units("；".join(paragraph.statements)) if paragraph.statements else None
     base = f"{paragraph.part} {paragraph.label}" if paragraph.part else paragraph.label
     numbers = [f"{base}-{k}" for k in range(1, len(pieces) + 1)] if len(pieces) > 1 else [base]
+    if len(pieces) > 1:  # 一是…（X负责）；二是…（Y负责）: each part numbered by its own 一是, heading left out
+        numbers, pieces = _enumerated(numbers, pieces, base)
     return [
         Item(
             doc=doc_id,
@@ -298,6 +318,21 @@ def _items(paragraph: _Paragraph, doc_id: str) -> list[Item]:
         )
         for number, (piece, units, when) in zip(numbers, pieces)
     ]
+
+
+def _enumerated(numbers: list[str], pieces: list[tuple[str, Units | None, str | None]], base: str
+                ) -> tuple[list[str], list[tuple[str, Units | None, str | None]]]:
+    """Pieces opened by 一是/二是 …: numbered by that marker, the paragraph's heading before the first one dropped."""
+    found = [_ENUMERATION.search(piece) for piece, _, _ in pieces]
+    if not all(found[:-1]) or found[0] is None:
+        return numbers, pieces
+    labelled = []
+    for k, ((piece, units, when), match) in enumerate(zip(pieces, found)):
+        if match is None or (k and match.start() > 0):
+            labelled.append((f"{base}-{k + 1}", (piece, units, when)))
+        else:
+            labelled.append((f"{base}{match.group(1)}", (piece[match.end():], units, when)))
+    return [n for n, _ in labelled], [p for _, p in labelled]
 
 
 def _pieces(text: str) -> list[tuple[str, Units | None, str | None]]:
