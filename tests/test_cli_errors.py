@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import os
 import sqlite3
 from pathlib import Path
@@ -98,14 +100,16 @@ def numbered_plan(path: Path, count: int) -> Path:
     return path
 
 
-def test_an_item_past_the_limit_is_refused_with_its_line(db: Path, hermetic: Path) -> None:
-    """Items numbered past what the parser reads pile into one: refused at once, naming it, not run out of memory."""
+def test_items_past_999_are_items_of_their_own(db: Path, hermetic: Path) -> None:
+    """A 1,600-item numbered plan (the stress test of issue 14) ingests every item, 1000 on included."""
     plan = numbered_plan(hermetic / "long.txt", 1600)
     result = run("ingest", "--db", db, plan)
-    assert result.exit_code == 1
-    assert (f"error: {plan}:1002: item 999 has 20470 characters of text, more than the 20000 an item may have: "
-            "are the items after it numbered in a way not read? (split the file)\n") in result.output
-    assert result.output.endswith(f"(1 failed); {db} is unchanged and holds 5 documents\n")
+    assert result.exit_code == 0, result.output
+    items = json.loads(run("items", "--db", db, "--doc", "long", "--json").output)
+    assert len(items) == 1600
+    last = items[-1]
+    assert (last["item"], last["text"], last["other_units"]) == (
+        "1600", "做好第1600项政府信息公开工作，加强政策解读和回应关切。", ["市财政局"])
 
 
 def test_a_file_past_the_size_limit_is_refused_unread(db: Path, hermetic: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -30,7 +30,7 @@ _STATEMENTS = "unit_statements.txt"
 _NUMERAL = "一二三四五六七八九十百零〇"
 _MAJOR = re.compile(rf"([{_NUMERAL}]+)、")
 _MINOR = re.compile(rf"[（(]([{_NUMERAL}]*)[）)]")  # （） when the page lost the numeral: counted
-_POINT = re.compile(r"([0-9０-９]{1,2})[.．、](?![0-9０-９])")
+_POINT = re.compile(r"([0-9０-９]{1,4})[.．、](?![0-9０-９])")
 _BULLET = re.compile(r"[●•◆■]")
 # (pattern, how its label is printed) from the outermost level to bullets, the innermost.
 _MARKERS = ((_MAJOR, "{}"), (_MINOR, "（{}）"), (_POINT, "{}"), (_BULLET, ""))

@@ -23,7 +23,7 @@ from index.text import clean_line, join_wrapped, width
 from index.units import split_units
 
 TASK, TEXT, UNIT, DEADLINE = "task", "text", "unit", "deadline"
-_ITEM_START = re.compile(r"^(?P<prefix>\S*?)(?P<num>\d{1,3})\s*[.．、](?!\d+[.．、])")
+_ITEM_START = re.compile(r"^(?P<prefix>\S*?)(?P<num>\d{1,5})\s*[.．、](?!\d+[.．、])")
 _PAGE_NUMBER = re.compile(r"^(?:[-—–－]\s*\d+\s*[-—–－]|第\s*\d+\s*页.*)$")
 _GAP = re.compile(r"(?<=[^\sA-Za-z0-9])\s+(?=[\u4e00-\u9fff])")
 WIDE = 0.75  # a line this close to the text column's width belongs to the text column
