@@ -70,7 +70,7 @@ class Dialogue:
         refers = any(p in message for p in _cues()["pronouns"])
         topic = self._topic_tokens(message, query)
         if refers and self.state.focus is not None and not query.place:
-            if not topic or self.answerer.ask(text, self.region).no_answer:
+            if not topic or self.answerer.ask(text, self.region, self.scope).no_answer:
                 return self._about_focus(text, query)
         if topic or query.number or (query.intent == "unit" and query.place):
             follows = _opens_follow_up(message) and not query.place and not query.unit
@@ -93,7 +93,7 @@ class Dialogue:
     def unit(self, name: str) -> Answer:
         """Every item of a unit (/unit 市司法局), in the chat's region; 第二个 picks from them."""
         answer = self.answerer.unit(name, self.region)
-        self.state = State(topic=answer.query.unit, place=self.region, unit=answer.query.unit)
+        self.state = State(topic=answer.query.unit, place=self.region, unit=answer.query.unit, query=answer.query)
         self._show(answer)
         return answer
 
@@ -107,12 +107,12 @@ class Dialogue:
 
     # --- full questions --------------------------------------------------------------------
 
-    def _ask(self, text: str, region: str = "", context: Context | None = None) -> Answer:
+    def _ask(self, text: str, region: str = "") -> Answer:
         """Ask the answerer and remember the question as the chat's new topic."""
         region = region or self.region
         answer = due_answer(self.answerer, text, region, self.scope) or self.answerer.ask(text, region, self.scope)
         query = answer.query
-        place = query.place or region or self.region
+        place = query.place or region
         question = normalize(text.strip())
         if query.place:
             question = question.replace(query.place, " ", 1).strip()
@@ -121,7 +121,7 @@ class Dialogue:
         last = self.state
         self.state = State(question, label, place, query.unit, query, last.focus, last.shown)
         self._show(answer)
-        return replace(answer, context=context)
+        return answer
 
     def _new_topic_here(self, text: str) -> Answer:
         """A new topic in the last place: 那政务新媒体呢？"""
@@ -203,7 +203,7 @@ class Dialogue:
         self.state.shown = answer.hits
         self.state.seen |= {(h.item.doc, h.item.number) for h in answer.hits}
         listing = bool(answer.listing) and len(answer.hits) > 1
-        self.state.focus = answer.hits[0] if answer.hits and not listing else None
+        self.state.focus = None if listing else answer.hits[0]
 
     def _topic_tokens(self, message: str, query: Query) -> list[str]:
         """The words of a message that name a topic: not its place, unit or follow-up cues."""
@@ -231,7 +231,7 @@ def _opens_follow_up(message: str) -> bool:
     """True when a message opens or ends like a follow-up (那…呢, 换成…)."""
     bare = _PUNCTUATION.sub("", message)
     cues = _cues()
-    return any(bare.startswith(w) for w in cues["lead_in"]) or bare.endswith(("呢", "的呢"))
+    return any(bare.startswith(w) for w in cues["lead_in"]) or bare.endswith(tuple(cues["ending"]))
 
 
 def _topic_label(question: str, unit: str) -> str:
@@ -244,8 +244,10 @@ def _topic_label(question: str, unit: str) -> str:
 
 def _pick_number(bare: str) -> int:
     """n for 第n个 (第二个, 第2个结果), else 0."""
-    words = "|".join(map(re.escape, sorted(_cues()["pick_words"], key=len, reverse=True)))
-    match = re.fullmatch(rf"(?:就|要|看|选)?第([0-9]+|[一二三四五六七八九十]+)(?:{words})(?:吧|呢|的)?", bare)
+    cues = _cues()
+    before, words, after = ("|".join(map(re.escape, sorted(cues[k], key=len, reverse=True)))
+                            for k in ("pick_before", "pick_words", "pick_after"))
+    match = re.fullmatch(rf"(?:{before})?第([0-9]+|[一二三四五六七八九十]+)(?:{words})(?:{after})?", bare)
     if not match:
         return 0
     value = match.group(1)

@@ -124,6 +124,11 @@ def test_region_and_item_commands_set_what_follows(answerer: Answerer) -> None:
     assert dialogue.item("zhanjiang-2021", "32") is not None
     when = dialogue.reply("它什么时候完成？")
     assert (top(when), when.hits[0].item.deadline) == (("zhanjiang-2021", "32"), "2021年12月前")
+    listed = dialogue.unit("党政办")
+    assert len(listed.hits) == 41 and {h.item.doc for h in listed.hits} == {"kaiping-2021"}
+    more, first = dialogue.reply("还有吗"), dialogue.reply("就第一个吧")
+    assert (more.no_answer, more.context.kind) == (True, "more")  # the listing showed them all
+    assert (first.context.kind, first.context.item) == ("pick", "kaiping-2021 5")
 
 
 def test_dialogues_are_bounded_and_forget_idle_chats(answerer: Answerer, monkeypatch: pytest.MonkeyPatch) -> None:
