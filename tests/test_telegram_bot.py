@@ -764,6 +764,8 @@ def test_long_unit_listing_is_paged_within_the_limit(make_bot: Callable[..., Bot
         pages = [listing]
         for _ in range(14):
             await bot.press(1, listing["message_id"], markup_datas(pages[-1]["reply_markup"])[0])
+            # the callback is answered before the edit lands: wait for the page to change
+            await bot.tg.wait_for(lambda: bot.tg.message(1, listing["message_id"])["text"] != pages[-1]["text"])
             pages.append(bot.tg.message(1, listing["message_id"]))
         return pages
 
