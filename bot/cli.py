@@ -174,7 +174,7 @@ def _writer(settings: Settings):  # noqa: ANN202 - index.store is imported late 
 @click.option("--title", help="document title (one file or address only)")
 @click.option("--region", help="region, e.g. 湛江市 (one file or address only)")
 @click.option("--year", type=int, help="year of the plan (one file or address only)")
-@click.option("--layout", help="read the file as this layout (pipe rows, cell per line, blank-line cells, tab rows, key/value blocks, text table, prose, table rows)")
+@click.option("--layout", help="read the file as this layout (pipe rows, cell per line, blank-line cells, tab rows, wrapped cells, key/value blocks, text table, prose, table rows)")
 @db_option
 def ingest_command(
     settings: Settings, sources: tuple[str, ...], replace_all: bool, rebuild: bool,

@@ -61,7 +61,7 @@ def _prose(text: str, _tables: Tables, doc_id: str) -> list[Item]:
 
 TIERS: tuple[tuple[str, ...], ...] = (
     ("table rows", "pipe rows", "cell per line", "tab rows", "key/value blocks"),
-    ("blank-line cells", "text table"),
+    ("blank-line cells", "wrapped cells", "text table"),
     ("prose",),
 )
 LAYOUTS: dict[str, Reader] = {
@@ -70,6 +70,7 @@ LAYOUTS: dict[str, Reader] = {
     "cell per line": _grids(layouts.cell_lines),
     "blank-line cells": _grids(layouts.blank_line_cells),
     "tab rows": _grids(layouts.tab_rows),
+    "wrapped cells": _grids(layouts.wrapped_cells),
     "key/value blocks": _grids(layouts.key_values),
     "text table": _text_flow,  # a PDF text flow: cells wrapping over lines, no delimiters
     "prose": _prose,

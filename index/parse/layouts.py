@@ -196,3 +196,83 @@ def strip_cell_pipes(text: str) -> str:
     """Text with cell-ending pipes and lone pipe lines removed, line numbers kept (for the text flow)."""
     return "\n".join("" if re.fullmatch(r"\s*[|｜]\s*", line) else re.sub(r"\s*[|｜]\s*$", "", line)
                      for line in lines(text))
+
+
+_PAGE_MARK = re.compile(r"[—–\-－·•]+\s*\d{1,4}\s*[—–\-－·•]+")  # — 2 —, - 1 -, ·12·
+
+
+def wrapped_cells(text: str) -> list[Grid]:
+    """A PDF table copied cell after cell with each cell wrapped over short lines, rows opened by a bare 序号.
+
+    The header names stand one per line (序号 / 工作任务 / 具体内容 / 责任单位 / 完成时限). Each row runs from
+    its number to the next: the longest lines are the requirement, the lines before it the columns before
+    it, and the lines after it are cut where each part reads as its column (units, then a deadline).
+    Page numbers and repeated headers between rows are left out.
+    """
+    all_lines = [(n, clean_line(line)) for n, line in enumerate(lines(text), 1)]
+    filled = [(n, line) for n, line in all_lines if line]
+    start = next((i for i in range(len(filled) - 1)
+                  if header_role(filled[i][1]) == "seq" and header_role(filled[i + 1][1])), None)
+    if start is None:
+        return []
+    end = start
+    while end < len(filled) and header_role(filled[end][1]):
+        end += 1
+    header = [line for _, line in filled[start:end]]
+    roles = [header_role(name) for name in header]
+    body = [(n, line) for n, line in filled[end:] if line not in header and not _PAGE_MARK.fullmatch(line)]
+    rows = _numbered_runs(body)
+    if len(rows) < MIN_ROWS:
+        return []
+    grid = [[Cell(name, filled[start][0]) for name in header]]
+    grid += [_wrapped_row(number, run, roles) for number, run in rows]
+    return [Grid(grid)]
+
+
+def _numbered_runs(body: list[tuple[int, str]]) -> list[tuple[tuple[int, str], list[tuple[int, str]]]]:
+    """The body cut at bare numbers that count up from 1: (number line, the lines after it)."""
+    runs: list[tuple[tuple[int, str], list[tuple[int, str]]]] = []
+    expected = 1
+    for n, line in body:
+        if line.isdigit() and int(line) == expected:
+            runs.append(((n, line), []))
+            expected += 1
+        elif runs:
+            runs[-1][1].append((n, line))
+    return runs
+
+
+def _wrapped_row(number: tuple[int, str], run: list[tuple[int, str]], roles: list[str]) -> list[Cell]:
+    """One row's cells from its wrapped lines, in header order (columns left empty when absent)."""
+    from index.parse.kinds import is_deadline
+    from index.units import reads_as_units
+
+    line = number[0]
+    cells = {0: number[1]} if roles and roles[0] == "seq" else {}
+    if not run:
+        return [Cell(cells.get(j, ""), line) for j in range(len(roles))]
+    widest = max(len(text) for _, text in run)
+    long = [i for i, (_, text) in enumerate(run) if len(text) >= 0.7 * widest]
+    first, last = long[0], long[-1]
+    while last + 1 < len(run) and not run[last][1].endswith(("。", "；")) and len(run[last + 1][1]) < 0.7 * widest:
+        last += 1  # the requirement's last, shorter line
+        if run[last][1].endswith(("。", "；")):
+            break
+    text_at = roles.index("text") if "text" in roles else 2
+    before = [j for j in range(len(roles)) if j < text_at and roles[j] != "seq"]
+    after = [j for j in range(len(roles)) if j > text_at]
+    if before and first:
+        cells[before[-1]] = "".join(t for _, t in run[:first])
+    cells[text_at] = "".join(t for _, t in run[first:last + 1])
+    tail = [t for _, t in run[last + 1:]]
+    unit_j = next((j for j in after if roles[j] in ("unit", "lead_unit", "other_unit")), None)
+    deadline_j = next((j for j in after if roles[j] == "deadline"), None)
+    split = len(tail)
+    if deadline_j is not None:
+        split = next((k for k in range(len(tail)) if is_deadline("".join(tail[k:]))
+                      and reads_as_units("".join(tail[:k]))), len(tail))
+        if split < len(tail):
+            cells[deadline_j] = "".join(tail[split:])
+    if unit_j is not None:
+        cells[unit_j] = "".join(tail[:split])
+    return [Cell(cells.get(j, ""), line) for j in range(len(roles))]

@@ -312,7 +312,7 @@ def _items(paragraph: _Paragraph, doc_id: str) -> list[Item]:
             number=number,
             task=task,
             text=piece,
-            units=units or stated or _units(actors(piece.removeprefix(task) or piece)),
+            units=units or stated or _sentence_units(piece.removeprefix(task) or piece),
             deadline=when or deadline(piece),
             line=paragraph.line,
         )
@@ -391,6 +391,19 @@ def actors(text: str) -> list[str]:
             if name not in found:
                 found.append(name)
     return found
+
+
+def _sentence_units(text: str) -> Units:
+    """Units from a paragraph's clauses: a clause that is a statement (X牵头, Y配合) with its roles, else
+    the bodies the clause tells to act."""
+    statements = [split_units(c) for c in (c.removeprefix("由") for c in _CLAUSE.split(re.sub(r"\s+", "", text)))
+                  if c and _stated_units(c)]
+    members = {u.name: u for units in statements for u in units.members}
+    for unit in _units(actors(text)).members:
+        members.setdefault(unit.name, unit)
+    if not statements:
+        return _units(actors(text))
+    return Units(raw="、".join(members), members=tuple(members.values()))
 
 
 def _units(names: list[str]) -> Units:
