@@ -74,7 +74,7 @@ def _progress(message: str) -> None:
 
 def ensure_index(settings: Settings) -> None:
     """Build the index on first use, and again when the word lists changed, so a user can just ask."""
-    from index.segment import fingerprint
+    from index.lexicon import fingerprint
     from index.store import Store
 
     store = Store(settings.db)

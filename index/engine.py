@@ -19,7 +19,8 @@ from index.corpus import BuildResult, Summary, given_metadata, read_plan
 from index.errors import DuplicateDocument, EmptyCorpus, InputError, NoSuchDocument, StaleIndex
 from index.models import Document, Hit, Item
 from index.rank import BM25, NUMPY_ABOVE, Ranges, idf, top_scores
-from index.segment import Segmenter, fingerprint, normalize, vocabulary_text
+from index.lexicon import fingerprint
+from index.segment import Segmenter, normalize, vocabulary_text
 from index.store import Store
 
 if TYPE_CHECKING:

@@ -19,7 +19,6 @@ from functools import cache, lru_cache
 from pathlib import Path
 
 from index.errors import DataError
-from index.lexicon import fingerprint as data_fingerprint
 from index.lexicon import words
 from index.text import simplified
 
@@ -81,11 +80,6 @@ def canonical_terms() -> list[str]:
 
 
 @cache  # the CLI and the engine both ask; the lists do not change while a process runs
-def fingerprint() -> str:
-    """Changes whenever any file under index/data/ changes: they all shape what is indexed."""
-    return data_fingerprint()
-
-
 class Segmenter:
     """Our own jieba instance, loaded with the domain dictionary and any harvested words.
 

@@ -13,8 +13,10 @@ import re
 from collections.abc import Iterator
 
 from index.parse.columns import header_role, is_header
+from index.parse.kinds import is_deadline
 from index.parse.rows import Cell, Grid
 from index.text import clean_line, squash
+from index.units import reads_as_units
 
 _PIPE = re.compile(r"[|｜]")
 _SPACES = " \r\n\u3000\xa0"
@@ -244,9 +246,6 @@ def _numbered_runs(body: list[tuple[int, str]]) -> list[tuple[tuple[int, str], l
 
 def _wrapped_row(number: tuple[int, str], run: list[tuple[int, str]], roles: list[str]) -> list[Cell]:
     """One row's cells from its wrapped lines, in header order (columns left empty when absent)."""
-    from index.parse.kinds import is_deadline
-    from index.units import reads_as_units
-
     line = number[0]
     cells = {0: number[1]} if roles and roles[0] == "seq" else {}
     if not run:
@@ -256,8 +255,6 @@ def _wrapped_row(number: tuple[int, str], run: list[tuple[int, str]], roles: lis
     first, last = long[0], long[-1]
     while last + 1 < len(run) and not run[last][1].endswith(("。", "；")) and len(run[last + 1][1]) < 0.7 * widest:
         last += 1  # the requirement's last, shorter line
-        if run[last][1].endswith(("。", "；")):
-            break
     text_at = roles.index("text") if "text" in roles else 2
     before = [j for j in range(len(roles)) if j < text_at and roles[j] != "seq"]
     after = [j for j in range(len(roles)) if j > text_at]

@@ -394,15 +394,16 @@ def actors(text: str) -> list[str]:
 
 
 def _sentence_units(text: str) -> Units:
-    """Units from a paragraph's clauses: a clause that is a statement (X牵头, Y配合) with its roles, else
-    the bodies the clause tells to act."""
-    statements = [split_units(c) for c in (c.removeprefix("由") for c in _CLAUSE.split(re.sub(r"\s+", "", text)))
-                  if c and _stated_units(c)]
-    members = {u.name: u for units in statements for u in units.members}
-    for unit in _units(actors(text)).members:
+    """Units from a paragraph's clauses: a clause that is a statement (X牵头, Y配合) with its roles, then
+    the bodies the clauses tell to act."""
+    told = _units(actors(text))
+    clauses = (c.removeprefix("由") for c in _CLAUSE.split(re.sub(r"\s+", "", text)))
+    stated = [unit for c in clauses if c and (units := _stated_units(c)) for unit in units.members]
+    if not stated:
+        return told
+    members = {u.name: u for u in stated}
+    for unit in told.members:
         members.setdefault(unit.name, unit)
-    if not statements:
-        return _units(actors(text))
     return Units(raw="、".join(members), members=tuple(members.values()))
 
 

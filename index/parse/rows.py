@@ -171,14 +171,12 @@ def _place(row: list[Cell], roles: list[str], levels: dict[int, set[int]]) -> _P
         return placed
     placed = _Placed()
     last = -1
-    for cell in row:
+    for cell, following in zip(row, _following(row)):
         if not squash(cell.text):
             if last >= 0 and last + 1 < len(roles):  # an empty cell after a printed one holds its column
                 last += 1
                 placed.empty.add(last)
             continue
-        i = filled.index(cell)
-        following = kind(filled[i + 1].text) if i + 1 < len(filled) else Kind.EMPTY
         column = _column(cell, roles, last, levels, following)
         if column is None and len(filled) == 1 and kind(cell.text) in (Kind.HEADING, Kind.SHORT):
             return _Placed(section=cell)  # a heading merged across the table
@@ -196,8 +194,7 @@ def _cut(cells: list[Cell], roles: list[str]) -> list[_Placed]:
     rows: list[_Placed] = []
     current = _Placed()
     last = -1
-    filled = [c for c in cells if squash(c.text)]
-    for cell in cells:
+    for cell, following in zip(cells, _following(cells)):
         if not squash(cell.text):  # an empty cell holds the next column, or opens the next row
             if last + 1 >= len(roles):
                 rows.append(current)
@@ -205,9 +202,7 @@ def _cut(cells: list[Cell], roles: list[str]) -> list[_Placed]:
             last += 1
             current.empty.add(last)
             continue
-        i = filled.index(cell)
         cell_kind = kind(cell.text)
-        following = kind(filled[i + 1].text) if i + 1 < len(filled) else Kind.EMPTY
         column = _column(cell, roles, last, {}, following)
         if column is None and cell_kind is Kind.UNIT and last >= 0 and roles[last] in UNIT_ROLES:
             current.add(last, cell)  # a second unit block under the same row (市直 …, then 各镇 …)
@@ -224,6 +219,17 @@ def _cut(cells: list[Cell], roles: list[str]) -> list[_Placed]:
         last = column
     rows.append(current)
     return [r for r in rows if r.cells or r.section]
+
+
+def _following(cells: list[Cell]) -> list[Kind]:
+    """For each cell, the kind of the next non-empty cell after it (EMPTY at the end)."""
+    after: list[Kind] = []
+    next_kind = Kind.EMPTY
+    for cell in reversed(cells):
+        after.append(next_kind)
+        if squash(cell.text):
+            next_kind = kind(cell.text)
+    return after[::-1]
 
 
 def _column(cell: Cell, roles: list[str], last: int, levels: dict[int, set[int]], following: Kind) -> int | None:
