@@ -79,7 +79,6 @@ def canonical_terms() -> list[str]:
     return [w for c in _synonyms()[1].values() for w in c.split()]
 
 
-@cache  # the CLI and the engine both ask; the lists do not change while a process runs
 class Segmenter:
     """Our own jieba instance, loaded with the domain dictionary and any harvested words.
 
