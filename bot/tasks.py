@@ -6,7 +6,6 @@ answer's margin test and its 'elsewhere' groups count such near-identical items 
 
 from __future__ import annotations
 
-from fractions import Fraction
 from functools import lru_cache
 
 from index.models import Hit
@@ -20,7 +19,8 @@ from index.text import squash
 NEAR_SAME = 0.6
 # NEAR_SAME as a ratio of integers, for an exact test on set sizes: Jaccard(x, y) <= min/max of
 # their sizes, so two sets whose sizes differ that much cannot be near-identical.
-_NEAR = Fraction(str(NEAR_SAME))
+NEAR_RATIO = (3, 5)
+assert NEAR_RATIO[0] / NEAR_RATIO[1] == NEAR_SAME
 
 
 @lru_cache(maxsize=65_536)
@@ -49,7 +49,7 @@ def near_identical(a: Hit, b: Hit) -> bool:
     """True when two hits' items say the same thing."""
     x, y = bigrams(a.item.text), bigrams(b.item.text)
     small, large = sorted((len(x), len(y)))
-    if small * _NEAR.denominator < large * _NEAR.numerator:  # min/max < NEAR_SAME, so Jaccard is too
+    if small * NEAR_RATIO[1] < large * NEAR_RATIO[0]:  # min/max < NEAR_SAME, so Jaccard is too
         return False
     return similarity(a.item.text, b.item.text) >= NEAR_SAME
 
