@@ -512,9 +512,11 @@ def stats_command(settings: Basics) -> None:
 @cli.command("web")
 @click.option("--host", help="address to listen on (default: POLICYQA_HOST, else 127.0.0.1)")
 @click.option("--port", type=click.IntRange(1, 65535), help="port (default: POLICYQA_PORT, else 8000)")
+@click.option("--workers", type=click.IntRange(1, 64), help="worker processes (default: POLICYQA_WEB_WORKERS, else 1)")
 @click.option("--hash-password", is_flag=True, help="ask for a staff password and print its setting line")
 @db_option
-def web_command(settings: Settings, host: str | None, port: int | None, hash_password: bool) -> None:
+def web_command(settings: Settings, host: str | None, port: int | None, workers: int | None,
+                hash_password: bool) -> None:
     """Serve the web chat (/), the staff page (/admin) and the HTTP API (/api/…)."""
     import logging
 
@@ -527,6 +529,6 @@ def web_command(settings: Settings, host: str | None, port: int | None, hash_pas
         return
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     answerer = load_answerer(settings, check=True)
-    host, port = host or settings.host, port or settings.port
+    host, port, workers = host or settings.host, port or settings.port, workers or settings.web_workers
     click.echo(f"政策问答 web chat on http://{host}:{port}/ (staff: /admin, API: /openapi.json)", err=True)
-    run_web(settings, answerer, host, port)
+    run_web(settings, answerer, host, port, workers)

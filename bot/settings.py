@@ -43,6 +43,10 @@ class Settings(BaseSettings):
     allowed_origins: list[str] = Field(
         default_factory=list, description="sites allowed to embed the web chat (/widget.js), e.g. https://www.gov.cn"
     )
+    web_workers: int = Field(
+        1, ge=1, le=64, description="worker processes `policyqa web` answers with (chats and staff logins are shared "
+        "through the index file; about one per core)"
+    )
     web_rate_limit: int = Field(120, ge=1, description="web requests per client per minute before 429")
     max_body: int = Field(16_384, ge=256, description="largest web request body in bytes before 413")
     secure_cookies: bool = Field(False, description="mark the web's cookies Secure (serve over HTTPS)")

@@ -3,7 +3,8 @@
 Tables: documents; items (with their search tokens); item_units, one row per (item, unit,
 role); postings, per term the BM25 weights of the items containing it (index/rank.py), so a
 query reads only its own terms; meta (vocabulary, sizes, id ranges per document and part);
-questions and feedback, the bot's log (chat ids hashed), which a rebuild leaves alone.
+questions and feedback, the bot's log (chat ids hashed), which a rebuild leaves alone; chats
+and logins, what the web's worker processes share (a chat's state, staff logins by token hash).
 Writes happen in one transaction: if a rebuild fails midway the previous index still answers.
 Reads use the standard library's sqlite3 alone, so a query process starts fast.
 """
@@ -47,6 +48,9 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS questions (id INTEGER PRIMARY KEY, at TEXT, chat TEXT, question TEXT,
     intent TEXT, items TEXT, latency_ms REAL, no_answer INTEGER);
 CREATE TABLE IF NOT EXISTS feedback (question_id INTEGER, at TEXT, chat TEXT, vote INTEGER);
+CREATE TABLE IF NOT EXISTS chats (key TEXT PRIMARY KEY, seen REAL, state BLOB);
+CREATE TABLE IF NOT EXISTS logins (token TEXT PRIMARY KEY, expiry REAL);
+CREATE INDEX IF NOT EXISTS chats_seen ON chats (seen);
 CREATE INDEX IF NOT EXISTS items_doc_number ON items (doc, number);
 CREATE INDEX IF NOT EXISTS items_number ON items (number);
 CREATE INDEX IF NOT EXISTS item_units_item ON item_units (item_id);
@@ -78,6 +82,9 @@ class Store:
             self.conn = self._connect()
             if not self.readonly:
                 self.conn.execute("PRAGMA journal_mode=WAL")
+                # No fsync per commit (5 ms each here, one per logged question): in WAL mode a commit
+                # still survives the process crashing, and a power loss can only drop the last commits.
+                self.conn.execute("PRAGMA synchronous=NORMAL")
             self.conn.execute("PRAGMA cache_size=-65536")  # 64 MB: postings of common terms stay in memory
             self.conn.execute("PRAGMA mmap_size=1073741824")
             self._check_schema()
@@ -303,6 +310,41 @@ class Store:
     def close(self) -> None:
         """Close the connection."""
         self.conn.close()
+
+    # --- state shared by a front end's worker processes ------------------------------------
+
+    def load_chat(self, key: str, since: float) -> bytes | None:
+        """The saved state of a chat last seen at or after `since` (seconds since the epoch), else None."""
+        found = self._rows("SELECT state FROM chats WHERE key = ? AND seen >= ?", [key, since])
+        return found[0][0] if found else None
+
+    def save_chat(self, key: str, state: bytes, seen: float) -> None:
+        """Save (or replace) a chat's state, seen now."""
+        with self.writing():
+            self.conn.execute("INSERT OR REPLACE INTO chats VALUES (?, ?, ?)", [key, seen, state])
+
+    def forget_chats(self, since: float, keep: int) -> None:
+        """Drop the chats last seen before `since`, and the least recently seen beyond `keep`."""
+        with self.writing():
+            self.conn.execute("DELETE FROM chats WHERE seen < ?", [since])
+            self.conn.execute("DELETE FROM chats WHERE key IN (SELECT key FROM chats ORDER BY seen DESC"
+                              " LIMIT -1 OFFSET ?)", [keep])
+
+    def add_login(self, token: str, expiry: float, now: float) -> None:
+        """Keep a staff login (by the token's hash) until expiry; the expired ones are dropped."""
+        with self.writing():
+            self.conn.execute("DELETE FROM logins WHERE expiry < ?", [now])
+            self.conn.execute("INSERT OR REPLACE INTO logins VALUES (?, ?)", [_token_hash(token), expiry])
+
+    def login_expiry(self, token: str) -> float | None:
+        """When a staff login ends (seconds since the epoch), or None when there is none."""
+        found = self._rows("SELECT expiry FROM logins WHERE token = ?", [_token_hash(token)])
+        return found[0][0] if found else None
+
+    def drop_login(self, token: str) -> None:
+        """End a staff login."""
+        with self.writing():
+            self.conn.execute("DELETE FROM logins WHERE token = ?", [_token_hash(token)])
 
     # --- the question log ------------------------------------------------------------------
 
@@ -542,6 +584,11 @@ def _inode(path: Path) -> int | None:
         return path.stat().st_ino
     except OSError:
         return None
+
+
+def _token_hash(token: str) -> str:
+    """What is stored of a login token: its hash (a copy of the file holds no live token)."""
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def _now() -> str:
