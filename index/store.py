@@ -58,6 +58,7 @@ CREATE INDEX IF NOT EXISTS item_units_normalized ON item_units (normalized);
 CREATE INDEX IF NOT EXISTS item_units_name ON item_units (name);
 """
 _INDEX_TABLES = ("item_units", "items", "documents", "postings")
+ITEM_CACHE = 20_000  # items a connection keeps read (items_by_id), about 40 MB at most
 
 
 def part_of(item: Item) -> str:
@@ -91,6 +92,8 @@ class Store:
         except sqlite3.Error as exc:
             raise explain(self.path, exc) from None
         self._ino = _inode(self.path)
+        self._items: dict[int, Item] = {}  # items_by_id's, read from the index built as _items_version
+        self._items_version: str | None = None
 
     def _connect(self) -> sqlite3.Connection:
         """A connection: read-write, or read-only (immutable when even the folder is read-only)."""
@@ -158,6 +161,7 @@ class Store:
             self.conn.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
             raise explain(self.path, exc, self.timeout) from None
+        self._items = {}  # read again after any write of this connection's
         try:
             yield
             self.conn.commit()
@@ -482,10 +486,16 @@ class Store:
         return [item for _, item in self.items_where("due != ''", [], ranges)]
 
     def items_by_id(self, ids: list[int]) -> dict[int, Item]:
-        """Items by id."""
+        """Items by id, in id order; the ones read lately are kept (until this file is written)."""
         if not ids:
             return {}
-        return dict(self.items_where(f"id IN ({','.join('?' * len(ids))})", list(ids)))
+        version = self.built()  # every write to the index tables changes it (the question log does not)
+        if version != self._items_version or len(self._items) > ITEM_CACHE:
+            self._items, self._items_version = {}, version
+        missing = [i for i in set(ids) if i not in self._items]
+        if missing:
+            self._items.update(self.items_where(f"id IN ({','.join('?' * len(missing))})", missing))
+        return {i: self._items[i] for i in sorted(set(ids)) if i in self._items}
 
     def postings(self, terms: Iterable[str]) -> dict[str, tuple[int, bytes, bytes]]:
         """(df, ids, weights) of each known term."""
