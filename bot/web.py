@@ -35,7 +35,7 @@ from bot.due import falling_due
 from bot.render import answer_json, context_json, follow_up_hint, item_json, item_label, listing_header
 from bot.settings import Settings
 from bot.web_admin import add_admin_routes
-from bot.web_guard import ApiError, BodyLimit, add_error_handlers, errors, guard
+from bot.web_guard import ApiError, BodyLimit, Guard, add_error_handlers, errors
 from index.engine import Engine
 from index.errors import PolicyQAError
 from index.rank import Ranges
@@ -249,7 +249,7 @@ def build_app(settings: Settings, answerer: Answerer) -> FastAPI:
     if settings.allowed_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.allowed_origins, allow_methods=["GET", "POST"],
                            allow_headers=["Content-Type"])
-    app.middleware("http")(guard(settings))
+    app.add_middleware(Guard, settings=settings)
     return app
 
 
