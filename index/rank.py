@@ -20,9 +20,12 @@ query term, matching or not), which is left out here so that 0 means "no match".
 from __future__ import annotations
 
 import math
+import threading
 from array import array
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 K1, B, DELTA = 1.5, 0.75, 1.0  # rank-bm25's BM25Plus defaults
@@ -30,7 +33,7 @@ NUMPY_ABOVE = 5_000  # postings to add up (or item ids in the index) before nump
 SMALL = 64  # postings a dict adds up faster than numpy's fixed costs
 DENSE_SHARE = 5  # a term in more than one item of this many is stored as a count per item id (1 byte
 #                  an item) rather than as ids and counts (5 bytes a posting)
-FIRST = 4_096  # postings of the most decisive terms scored in full first, to bound the k-th best score
+FIRST = 1_024  # postings of the most decisive terms scored in full first, to bound the k-th best score
 SLACK = 1e-9  # relative margin on every bound: sums in another order differ in the last bits
 CHUNK = 1 << 21  # postings the builder collects before sorting them by term
 
@@ -99,14 +102,8 @@ class Postings:
             at = item_id * width
             return at < len(self.counts) and any(self.counts[at : at + width])
         ids = memoryview(self.ids).cast("I")
-        lo, hi = 0, len(ids)
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if ids[mid] < item_id:
-                lo = mid + 1
-            else:
-                hi = mid
-        return lo < len(ids) and ids[lo] == item_id
+        at = bisect_left(ids, item_id)
+        return at < len(ids) and ids[at] == item_id
 
     def item_ids(self) -> list[int]:
         """The ids of the items holding the term, ascending."""
@@ -196,6 +193,8 @@ class Scorer:
         self.average = average
         self._lengths = array("I", lengths)
         self._norms = None  # numpy array of every item's length norm, made on first use
+        self._free: list = []  # zeroed numpy arrays over every item id, one per search running at once
+        self._lock = threading.Lock()
 
     def weight(self, df: int) -> float:
         """A term's idf times (k1 + 1): its weight in an item that holds it infinitely often."""
@@ -233,66 +232,60 @@ class Scorer:
         return self._norms
 
     def _top_numpy(self, terms: Terms, k: int, ranges: Ranges | None) -> list[tuple[int, float]]:
-        """The exact top k, looking up the terms that cannot decide alone only for the items that may win.
+        """The exact top k by MaxScore: terms that cannot lift a new item into the top k are only looked up.
 
-        1. Some items of the most decisive terms (highest bound first, about FIRST of them) are
-           scored in full; the k-th best of them, theta, bounds the final k-th best from below.
-        2. The least decisive terms whose bounds add up to less than theta are "loose": an item
-           holding only those cannot reach the top k, so candidates come from the other terms.
-        3. Candidates are scored on those terms; the ones whose partial score plus the loose
-           terms' bounds cannot reach the k-th best partial score are dropped.
-        4. The rest are scored in full and sorted.
-        Sums are added in query order throughout (bincount and in-place adds follow the order
-        of their input), so a partial score over every term is already the full score.
+        The terms are taken most decisive first (highest bound on what they add to a score).
+        Each either brings in its items as candidates or, once the bounds of it and every term
+        after it add up to less than the k-th best score so far (a lower bound of the final
+        k-th best), is only looked up for the candidates there are: no item outside them can
+        reach the top k. After each term, the candidates whose score so far plus the bounds of
+        the terms still to come cannot reach that k-th best are dropped. A top-k item is never
+        dropped: its score so far plus those bounds is at least its score. The survivors are
+        scored in full, each term added in query order, so the sums are those of a full sort.
         """
         import numpy as np
 
         bounds = [count * p.top for count, p in terms]
         order = sorted(range(len(terms)), key=lambda j: -bounds[j])
-        theta = self._theta(np, terms, order, k, ranges)
-        loose, rest = set(), 0.0
-        for j in reversed(order):  # the least decisive first
-            if (rest + bounds[j]) * (1 + SLACK) >= theta:
-                break
-            rest += bounds[j]
-            loose.add(j)
-        candidates, scores = self._partial(np, [terms[j] for j in range(len(terms)) if j not in loose])
-        keep = _restrict_mask(np, candidates, ranges)
-        candidates, scores = candidates[keep], scores[keep]
-        if loose:
-            if len(candidates) > k:
-                floor = max(theta, _kth(np, scores, k))
-                candidates = candidates[(scores + rest) * (1 + SLACK) >= floor * (1 - SLACK)]
-            scores = self._full(np, terms, candidates)
+        after = [sum(bounds[j] for j in order[i:]) for i in range(len(order) + 1)]
+        with self._scratch(np) as sums:  # scores so far by item id, 0 for an item not seen yet
+            candidates, seen, floor = np.zeros(0, dtype=np.int64), [], 0.0
+            try:
+                for at, j in enumerate(order):
+                    count, p = terms[j]
+                    if len(candidates) >= k and after[at] * (1 + SLACK) < floor * (1 - SLACK):
+                        sums[candidates] += self._weights(np, count, p, candidates, _lookup(np, p, candidates))
+                    else:
+                        ids, tf = _held(np, p, ranges)
+                        new = ids[sums[ids] == 0]
+                        sums[ids] += self._weights(np, count, p, ids, tf)
+                        seen.append(new)
+                        candidates = np.concatenate([candidates, new])
+                    if len(candidates) > k:
+                        scores = sums[candidates]
+                        floor = max(floor, _kth(np, scores, k))
+                        candidates = candidates[(scores + after[at + 1]) * (1 + SLACK) >= floor * (1 - SLACK)]
+            finally:
+                for ids in seen:
+                    sums[ids] = 0.0
+        candidates.sort()
+        scores = self._full(np, terms, candidates)
         if len(candidates) > k:  # keep every item tied with the k-th, so the lower ids can win the tie
             tied = scores >= _kth(np, scores, k)
             candidates, scores = candidates[tied], scores[tied]
         best = np.lexsort((candidates, -scores))[:k]
         return [(int(candidates[i]), float(scores[i])) for i in best]
 
-    def _theta(self, np, terms: Terms, order: list[int], k: int, ranges: Ranges | None) -> float:  # noqa: ANN001
-        """The k-th best full score of about FIRST items of the most decisive terms (0 if fewer than k).
-
-        Any k items bound the k-th best from below; those of the rarest, weightiest terms
-        usually bound it closely. When even the first term holds many, every so-many-th is taken.
-        """
-        first, seen = [], 0
-        for j in order:
-            first.append(self._ids(np, terms[j][1]))
-            seen += len(first[-1])
-            if seen >= FIRST:
-                break
-        if len(first) == len(terms) and seen <= FIRST:
-            return 0.0  # every term is cheap: nothing to prune
-        ids = np.unique(np.concatenate(first))
-        ids = _restrict(np, ids[:: max(1, len(ids) // FIRST)], ranges)
-        return _kth(np, self._full(np, terms, ids), k) if len(ids) >= k else 0.0
-
-    def _ids(self, np, p: Postings):  # noqa: ANN001, ANN202 - numpy
-        """The ids of the items holding the term."""
-        if p.dense:
-            return np.flatnonzero(_counts(np, p))
-        return np.frombuffer(p.ids, dtype=np.uint32)
+    @contextmanager
+    def _scratch(self, np) -> Iterator:  # noqa: ANN001 - numpy
+        """An array of zeros over every item id, for one search at a time (handed back zeroed)."""
+        with self._lock:
+            sums = self._free.pop() if self._free else np.zeros(len(self._lengths))
+        try:
+            yield sums
+        finally:
+            with self._lock:
+                self._free.append(sums)
 
     def _weights(self, np, count: int, p: Postings, ids, tf):  # noqa: ANN001, ANN202 - numpy
         """count * weight * tf / (norm + tf) for these items and counts (0 where tf is 0)."""
@@ -306,23 +299,18 @@ class Scorer:
             sums += self._weights(np, count, p, ids, _lookup(np, p, ids))
         return sums
 
-    def _partial(self, np, terms: Terms):  # noqa: ANN001, ANN202 - numpy
-        """(ids, scores) of every item holding one of these terms, scored on them alone, in query order."""
-        found = [(count, p, self._ids(np, p)) for count, p in terms]
-        weights = [self._weights(np, count, p, ids, _held_counts(np, p, ids)) for count, p, ids in found]
-        if sum(len(ids) for _, _, ids in found) * DENSE_SHARE > len(self._lengths):  # many: one array over every id
-            sums = np.zeros(len(self._lengths))
-            for (_, _, ids), w in zip(found, weights):
-                sums[ids] += w
-            ids = np.flatnonzero(sums)
-            return ids, sums[ids]
-        unique, where = np.unique(np.concatenate([ids for _, _, ids in found]), return_inverse=True)
-        return unique, np.bincount(where, weights=np.concatenate(weights))
 
-
-def _held_counts(np, p: Postings, ids):  # noqa: ANN001, ANN202 - numpy
-    """The counts of the items holding the term, given their ids (from _ids)."""
-    return _counts(np, p)[ids] if p.dense else _counts(np, p)
+def _held(np, p: Postings, ranges: Ranges | None):  # noqa: ANN001, ANN202 - numpy
+    """(ids, counts) of the items holding the term, inside the ranges."""
+    counts = _counts(np, p)
+    if p.dense:
+        ids = _restrict(np, np.flatnonzero(counts), ranges)
+        return ids, counts[ids]
+    ids = np.frombuffer(p.ids, dtype=np.uint32)
+    if ranges is None:
+        return ids, counts
+    keep = _restrict_mask(np, ids, ranges)
+    return ids[keep], counts[keep]
 
 
 def _counts(np, p: Postings):  # noqa: ANN001, ANN202 - numpy

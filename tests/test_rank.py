@@ -145,46 +145,45 @@ def test_top_k_equals_a_full_sort_on_thousands_of_queries(monkeypatch: pytest.Mo
     """3,000 random queries at 4 sizes: the top k is exactly a full sort's, ids and scores, whichever way it is found.
 
     The sizes and queries make every path run: few postings or a small index (a dict in
-    Python); numpy with nothing to prune (every term cheap, or no bound found), or with loose
-    terms looked up only for the candidates; candidates scored sparse (sorted) or dense (one
-    array over every id); the first bound taken from every item of the decisive terms or
-    from every so-many-th.
+    Python); numpy, where each term either brings its items in as candidates (stored sparse
+    or dense) or, once it cannot lift a new item into the top k, is only looked up for them.
     """
     import index.rank as rank
 
-    paths: Counter[str] = Counter()
-    partial, full, theta = rank.Scorer._partial, rank.Scorer._full, rank.Scorer._theta
+    calls: Counter[str] = Counter()
+    held, lookup, full = rank._held, rank._lookup, rank.Scorer._full
 
-    def partial_spy(self, np, terms):  # noqa: ANN001, ANN202 - records which path ran
-        paths["numpy"] += 1
-        dense = sum(p.df for _, p in terms) * rank.DENSE_SHARE > len(self._lengths)
-        paths["candidates dense" if dense else "candidates sparse"] += 1
-        return partial(self, np, terms)
+    def held_spy(np, p, ranges):  # noqa: ANN001, ANN202 - counts what ran
+        calls["dense term brought in" if p.dense else "sparse term brought in"] += 1
+        return held(np, p, ranges)
+
+    def lookup_spy(np, p, ids):  # noqa: ANN001, ANN202
+        calls["lookups"] += 1
+        return lookup(np, p, ids)
 
     def full_spy(self, np, terms, ids):  # noqa: ANN001, ANN202
-        paths["scored in full"] += 1
+        calls["numpy"] += 1
+        calls["lookups"] -= len(terms)  # the final scoring looks every term up: not a term looked up only
         return full(self, np, terms, ids)
 
-    def theta_spy(self, np, terms, order, k, ranges):  # noqa: ANN001, ANN202
-        found = theta(self, np, terms, order, k, ranges)
-        paths["bound found" if found > 0 else "no bound"] += 1
-        return found
-
-    monkeypatch.setattr(rank.Scorer, "_partial", partial_spy)
+    monkeypatch.setattr(rank, "_held", held_spy)
+    monkeypatch.setattr(rank, "_lookup", lookup_spy)
     monkeypatch.setattr(rank.Scorer, "_full", full_spy)
-    monkeypatch.setattr(rank.Scorer, "_theta", theta_spy)
+    paths: Counter[str] = Counter()
     rng = random.Random(15)
     for size in (3_000, 9_000, 15_000, 45_000):
         corpus = zipf_corpus(size, seed=size)
         scorer, rows = postings_index(corpus)
         for _ in range(750):
             tokens, k, scope = random_query(rng, corpus, size)
-            chosen, numpy_runs = query_terms(rows, tokens), paths["numpy"]
+            chosen, before = query_terms(rows, tokens), Counter(calls)
             assert scorer.top(chosen, k, scope) == full_sort(scorer, chosen, k, scope), (size, tokens, k, scope)
-            paths["python"] += bool(chosen) and paths["numpy"] == numpy_runs
+            ran = calls - before
+            paths["python"] += bool(chosen) and not ran["numpy"]
+            paths.update(path for path in ran if path != "lookups")
+            paths["term looked up only"] += ran["lookups"] > 0
     assert min(paths.values()) >= 100, paths
-    assert set(paths) == {"python", "numpy", "candidates dense", "candidates sparse", "scored in full",
-                          "bound found", "no bound"}
+    assert set(paths) == {"python", "numpy", "sparse term brought in", "dense term brought in", "term looked up only"}
 
 
 def test_postings_are_dense_for_common_terms_and_sparse_for_rare_ones() -> None:
