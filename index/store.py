@@ -55,6 +55,7 @@ CREATE INDEX IF NOT EXISTS item_units_item ON item_units (item_id);
 CREATE INDEX IF NOT EXISTS item_units_normalized ON item_units (normalized);
 CREATE INDEX IF NOT EXISTS item_units_name ON item_units (name);
 """
+_ITEM_COLUMNS = "id, doc, number, position, task, text, units_raw, deadline, line, due, ongoing, corrected"  # not tokens
 _INDEX_TABLES = ("item_units", "items", "documents", "postings", "lengths")
 
 
@@ -436,7 +437,7 @@ class Store:
         if ranges is not None:
             where = f"({where}) AND ({' OR '.join(['id BETWEEN ? AND ?'] * len(ranges)) or '0'})"
             args = [*args, *(bound for pair in ranges for bound in pair)]
-        rows = self._rows(f"SELECT * FROM items WHERE {where} ORDER BY id", args)
+        rows = self._rows(f"SELECT {_ITEM_COLUMNS} FROM items WHERE {where} ORDER BY id", args)
         units = self._units_by_item([r["id"] for r in rows])
         return [(r["id"], self._item(r, units.get(r["id"], ()))) for r in rows]
 
