@@ -27,6 +27,7 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from itertools import chain, repeat
 
 K1, B, DELTA = 1.5, 0.75, 1.0  # rank-bm25's BM25Plus defaults
 NUMPY_ABOVE = 5_000  # postings to add up (or item ids in the index) before numpy is worth importing
@@ -127,17 +128,26 @@ class PostingsBuilder:
 
     def add(self, item_id: int, tokens: Sequence[str]) -> None:
         """Count one item's tokens (ids must come in ascending order)."""
-        if item_id < len(self.lengths):
-            raise ValueError(f"item {item_id} added after item {len(self.lengths) - 1}")
-        self.lengths.extend([0] * (item_id - len(self.lengths)))
-        self.lengths.append(len(tokens))
-        self.size += 1
-        self._tokens += len(tokens)
-        counts = Counter(tokens)
-        vocabulary = self._vocabulary
-        self._terms.extend([vocabulary.setdefault(t, len(vocabulary)) for t in counts])
-        self._ids.extend([item_id] * len(counts))
-        self._counts.extend(counts.values())
+        self.add_plan(item_id, [tokens])
+
+    def add_plan(self, first: int, token_lists: Sequence[Sequence[str]]) -> None:
+        """Count the tokens of items numbered first, first + 1, … (above every id added before)."""
+        if first < len(self.lengths):
+            raise ValueError(f"item {first} added after item {len(self.lengths) - 1}")
+        counters = [Counter(tokens) for tokens in token_lists]
+        self.lengths.extend([0] * (first - len(self.lengths)))
+        self.lengths.extend([len(tokens) for tokens in token_lists])
+        self.size += len(token_lists)
+        self._tokens += sum(self.lengths[first:])
+        terms = list(chain.from_iterable(counters))
+        numbers = list(map(self._vocabulary.get, terms))
+        if None in numbers:  # words not seen before get the next numbers
+            vocabulary = self._vocabulary
+            numbers = [vocabulary.setdefault(t, len(vocabulary)) for t in terms]
+        self._terms.extend(numbers)
+        self._counts.extend(chain.from_iterable(c.values() for c in counters))
+        for item_id, counter in enumerate(counters, first):
+            self._ids.extend(repeat(item_id, len(counter)))
         if len(self._terms) >= CHUNK:
             self._flush()
 
