@@ -342,10 +342,15 @@ class Answerer:
             for name in ("places", "own_parts", "units", "_place_names"):
                 self.__dict__.pop(name, None)
 
-    def ask(self, question: str, region: str = "", scope: tuple[str, Ranges] | None = None) -> Answer:
-        """The 一号答 for a question (region: the chat's remembered one; scope: a hard restriction)."""
+    def ask(self, question: str, region: str = "", scope: tuple[str, Ranges] | None = None,
+            read: tuple[Engine, Query] | None = None) -> Answer:
+        """The 一号答 for a question (region: the chat's remembered one; scope: a hard restriction).
+
+        read: `understand(question, region, scope)` made already by the caller, with the engine it was
+        made on; used unless the index has been reopened since (its ranges would be the old index's).
+        """
         self.sync()
-        query = self.understand(question, region, scope)
+        query = read[1] if read is not None and read[0] is self.engine else self.understand(question, region, scope)
         if query.intent == "item":
             answer = Answer(query, listing=self._by_number(query))
         elif query.intent == "unit":

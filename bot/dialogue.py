@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 
 from bot.answer import Answer, Answerer, Context, Listed, Query, RegionGroup, _chinese_number
 from bot.due import due_answer
+from index.engine import Engine
 from index.lexicon import table
 from index.models import Hit, Item
 from index.rank import Ranges
@@ -66,24 +67,24 @@ class Dialogue:
         pick = _pick_number(bare)
         if pick:
             return self._pick(text, pick)
-        query = self.answerer.understand(text)
+        engine, query = self.answerer.engine, self.answerer.understand(text)
         refers = any(p in message for p in _cues()["pronouns"])
         topic = self._topic_tokens(message, query)
         if refers and self.state.focus is not None and not query.place:
-            if not topic or self.answerer.ask(text, self.region, self.scope).no_answer:
+            if not topic or self.answerer.ask(text, self.region, self.scope, self._as_read(engine, query)).no_answer:
                 return self._about_focus(text, query)
         if topic or query.number or (query.intent == "unit" and query.place):
             follows = _opens_follow_up(message) and not query.place and not query.unit
             if (follows or query.number) and not query.place and self.state.place:
                 return self._new_topic_here(text)
-            return self._ask(text)
+            return self._ask(text, read=self._as_read(engine, query))
         if query.place and self.state.question and not query.unit:
             return self._elsewhere(text, query.place)
         if query.unit:
             return self._unit_here(text, query.unit, query.place)
         if _strip_cues(message) != _PUNCTUATION.sub(" ", message).strip():
             return self._about_focus(text, query) if self.state.focus is not None else _hint(text, "followup")
-        return self._ask(text)  # no topic and no follow-up cue either: nothing to carry over
+        return self._ask(text, read=self._as_read(engine, query))  # no topic and no follow-up cue either: nothing to carry over
 
     def set_region(self, region: str) -> None:
         """Choose (or with '' clear) the chat's region; the conversation's place follows it."""
@@ -107,10 +108,14 @@ class Dialogue:
 
     # --- full questions --------------------------------------------------------------------
 
-    def _ask(self, text: str, region: str = "") -> Answer:
-        """Ask the answerer and remember the question as the chat's new topic."""
+    def _ask(self, text: str, region: str = "", read: tuple[Engine, Query] | None = None) -> Answer:
+        """Ask the answerer and remember the question as the chat's new topic.
+
+        read: the message as `reply` read it (with no region and no scope), so as not to read it twice.
+        """
         region = region or self.region
-        answer = due_answer(self.answerer, text, region, self.scope) or self.answerer.ask(text, region, self.scope)
+        answer = due_answer(self.answerer, text, region, self.scope) or self.answerer.ask(
+            text, region, self.scope, None if region else read)
         query = answer.query
         place = query.place or region
         question = normalize(text.strip())
@@ -122,6 +127,11 @@ class Dialogue:
         self.state = State(question, label, place, query.unit, query, last.focus, last.shown)
         self._show(answer)
         return answer
+
+    def _as_read(self, engine: Engine, query: Query) -> tuple[Engine, Query] | None:
+        """reply's reading of a message (region and scope left out) with its engine, when asking in this
+        chat reads it alike: no chat region and no scope; else None (the answerer reads it with them)."""
+        return (engine, query) if not self.region and self.scope is None else None
 
     def _new_topic_here(self, text: str) -> Answer:
         """A new topic in the last place: 那政务新媒体呢？"""
