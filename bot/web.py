@@ -9,6 +9,7 @@ the safety measures (errors, caps, rate limit, headers, passwords) in web_guard.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import pickle
@@ -16,20 +17,22 @@ import secrets
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from fastapi import FastAPI, Request, Response
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware.cors import CORSMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bot.answer import MAX_QUESTION, Answerer
+from bot.answer import MAX_QUESTION, Answer, Answerer
 from bot.dialogue import Dialogue
 from bot.due import falling_due
 from bot.render import answer_json, context_json, follow_up_hint, item_json, item_label, listing_header
@@ -37,7 +40,7 @@ from bot.settings import Settings
 from bot.web_admin import add_admin_routes
 from bot.web_guard import ApiError, BodyLimit, Guard, add_error_handlers, errors
 from index.engine import Engine
-from index.errors import PolicyQAError
+from index.errors import IndexLocked, PolicyQAError
 from index.rank import Ranges
 from index.store import Store
 
@@ -46,10 +49,12 @@ SESSION_COOKIE = "policyqa_session"
 MAX_SESSIONS = 10_000  # browser sessions kept; the least recently used is forgotten first
 SESSION_IDLE = 2 * 3600  # seconds a chat session lives without a question
 LOG_WAIT = 30.0  # seconds a question-log write waits for a rebuild's write lock
+LOG_QUICK = 0.02  # seconds a log write on the event loop waits for another worker's write, before a thread waits
 WORKER_DB, WORKER_RANKER = "POLICYQA_DB", "POLICYQA_RANKER"  # what run_web hands its worker processes
 FORGET_EVERY = 256  # chats a worker saves between two sweeps of the idle ones
 
 log = logging.getLogger("policyqa.web")
+T = TypeVar("T")
 
 
 # --- state -------------------------------------------------------------------------------------
@@ -187,30 +192,85 @@ class Web:
             self.answerer.sync()
             yield self.answerer.engine
 
-    def ask(self, session: str, chat: Chat, text: str) -> dict[str, Any]:
-        """Answer one question in a chat and log it; the answer JSON with its question id."""
-        with self.lock:
-            start = time.perf_counter()
-            answer = chat.dialogue.reply(text)
-            latency = (time.perf_counter() - start) * 1000
-            body = answer_json(answer, self.answerer.engine.documents) | {
-                "context": context_json(answer),
-                "heading": listing_header(answer) if answer.listing else None,  # the listing's first line
-                "hint": follow_up_hint(answer) or None,  # the reply in place of "not covered"
-            }
+    def live(self, given: str | None, cookie: str | None) -> tuple[str, Chat] | None:
+        """The live chat named in the body, else in the cookie, with its id; None when neither is live."""
+        for key in (given, cookie):
+            chat = self.sessions.get(key, self.answerer)
+            if key and chat is not None:
+                return key, chat
+        return None
+
+    def find(self, given: str | None, cookie: str | None) -> tuple[str, Chat]:
+        """The live chat named in the body, else in the cookie, with its id; else a new one."""
+        return self.live(given, cookie) or self.sessions.new(self.answerer)
+
+    def reply(self, chat: Chat, text: str) -> tuple[Answer, dict[str, Any], float]:
+        """A chat's answer to one question (call with the engine's lock held), its JSON and how long it took in ms."""
+        start = time.perf_counter()
+        answer = chat.dialogue.reply(text)
+        latency = (time.perf_counter() - start) * 1000
+        body = answer_json(answer, self.answerer.engine.documents) | {
+            "context": context_json(answer),
+            "heading": listing_header(answer) if answer.listing else None,  # the listing's first line
+            "hint": follow_up_hint(answer) or None,  # the reply in place of "not covered"
+            "suggestions": list(answer.suggestions),
+        }
+        return answer, body, latency
+
+    def record(self, session: str, chat: Chat, text: str, answer: Answer, latency: float,
+               wait: float | None = None) -> int | None:
+        """Log a question and save the chat's new state, in one write (call with log_lock held); the question id.
+
+        wait: seconds to wait for another process's write; past it IndexLocked is raised. Without it the
+        log waits LOG_WAIT, then the question goes unlogged (with a warning) and None is returned.
+        """
         items = [f"{h.item.doc} {h.item.number}" for h in answer.hits]
-        question_id = None
-        try:  # the question and the chat's new state in one write
-            with self.log_lock, nullcontext() if self.log.readonly else self.log.writing():
+        try:
+            with nullcontext() if self.log.readonly else self.log.writing(wait):
                 question_id = self.log.record_question(session, text, answer.query.intent, items, latency,
                                                        answer.no_answer)
                 if question_id is not None:
                     chat.asked.add(question_id)
                 self.sessions.save(session, chat)
         except PolicyQAError as exc:  # a rebuild held the log too long: answer all the same
+            if wait is not None and isinstance(exc, IndexLocked):
+                raise
             log.warning("question not logged: %s", exc)
-            question_id = None
-        return {**body, "suggestions": list(answer.suggestions), "session": session, "question_id": question_id}
+            return None
+        return question_id
+
+    async def ask(self, given: str | None, cookie: str | None, text: str) -> dict[str, Any]:
+        """Answer one question in its chat (found or new) and log it; the answer JSON with session and question id.
+
+        Each step runs right on the event loop when its lock is free: an answer is a millisecond or two
+        of CPU work, and handing it to a thread (and the GIL back and forth) cost about as much again.
+        A step whose lock is held (a staff export, an index reload) and a log write that must wait for
+        another process (a rebuild) go to a thread, as every route did before.
+        """
+        session, chat = await _locked(self.log_lock, self.find, given, cookie)
+        answer, body, latency = await _locked(self.lock, self.reply, chat, text)
+        try:
+            question_id = await _locked(self.log_lock, self.record, session, chat, text, answer, latency, LOG_QUICK)
+        except IndexLocked:
+            question_id = await run_in_threadpool(_held, self.log_lock, self.record, session, chat, text, answer,
+                                                  latency)
+        return {**body, "session": session, "question_id": question_id}
+
+
+async def _locked(lock: threading.Lock | threading.RLock, step: Callable[..., T], *args: Any) -> T:
+    """step(*args) under lock: here on the event loop when the lock is free, else in a thread that waits for it."""
+    if lock.acquire(blocking=False):
+        try:
+            return step(*args)
+        finally:
+            lock.release()
+    return await run_in_threadpool(_held, lock, step, *args)
+
+
+def _held(lock: threading.Lock | threading.RLock, step: Callable[..., T], *args: Any) -> T:
+    """step(*args) once lock is ours (in a thread)."""
+    with lock:
+        return step(*args)
 
 
 # --- request bodies ----------------------------------------------------------------------------
@@ -245,6 +305,7 @@ def build_app(settings: Settings, answerer: Answerer) -> FastAPI:
     add_api_routes(app, web)
     add_admin_routes(app, web)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.add_middleware(FastAsk, web=web)
     app.add_middleware(BodyLimit, limit=settings.max_body)
     if settings.allowed_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.allowed_origins, allow_methods=["GET", "POST"],
@@ -276,15 +337,6 @@ def add_page_routes(app: FastAPI, web: Web) -> None:
             return {"status": "ok", "documents": len(engine.documents), "items": engine.size}
 
 
-def _find_session(web: Web, request: Request, given: str | None) -> tuple[str, Chat] | None:
-    """The live chat named in the body, else in the cookie, with its id; None when neither is live."""
-    for key in (given, request.cookies.get(SESSION_COOKIE)):
-        chat = web.sessions.get(key, web.answerer)
-        if key and chat is not None:
-            return key, chat
-    return None
-
-
 def _set_session_cookie(web: Web, response: Response, session: str) -> None:
     """The chat's session id, for the browser to send back (HttpOnly: the page's script never reads it)."""
     response.set_cookie(SESSION_COOKIE, session, max_age=SESSION_IDLE, httponly=True, samesite="lax",
@@ -294,15 +346,13 @@ def _set_session_cookie(web: Web, response: Response, session: str) -> None:
 def add_api_routes(app: FastAPI, web: Web) -> None:
     """The JSON API for the page and the systems around it."""
 
-    @app.post("/api/ask")
-    def ask(body: AskBody, request: Request, response: Response) -> dict[str, Any]:
+    @app.post("/api/ask", response_model=dict[str, Any])
+    async def ask(body: AskBody, request: Request) -> Response:
         """The same JSON as `policyqa ask --json`, plus the session id and the question id for feedback."""
-        text = " ".join(body.q.split())[:MAX_QUESTION]
+        text = _question(body.q)
         if not text:
             raise ApiError(400, "q: the question is empty")
-        session, chat = _find_session(web, request, body.session) or web.sessions.new(web.answerer)
-        _set_session_cookie(web, response, session)
-        return web.ask(session, chat, text)
+        return await _answer(web, body, request.cookies.get(SESSION_COOKIE), text)
 
     @app.get("/api/examples")
     def examples() -> list[str]:
@@ -355,7 +405,7 @@ def add_api_routes(app: FastAPI, web: Web) -> None:
     @app.post("/api/feedback", status_code=204, responses=errors(409, 503))
     def feedback(body: FeedbackBody, request: Request) -> Response:
         """Record 👍/👎 on an answer given in this session."""
-        session, chat = _find_session(web, request, body.session) or ("", None)
+        session, chat = web.live(body.session, request.cookies.get(SESSION_COOKIE)) or ("", None)
         if chat is None or body.question_id not in chat.asked:
             raise ApiError(404, f"no question {body.question_id} in this session")
         if body.question_id in chat.voted:
@@ -369,6 +419,71 @@ def add_api_routes(app: FastAPI, web: Web) -> None:
             log.warning("feedback not logged: %s", exc)
             raise ApiError(503, "the question log is busy: please try again") from None
         return Response(status_code=204)
+
+
+def _question(q: str) -> str:
+    """The question as answered: whitespace runs made one space, cut at MAX_QUESTION characters as in the CLI."""
+    return " ".join(q.split())[:MAX_QUESTION]
+
+
+async def _answer(web: Web, body: AskBody, cookie: str | None, text: str) -> Response:
+    """POST /api/ask's response: the answer JSON, and the chat's session cookie."""
+    answered = await web.ask(body.session, cookie, text)
+    response = JSONResponse(answered)  # plain data already: no response model to validate it against
+    _set_session_cookie(web, response, answered["session"])
+    return response
+
+
+class FastAsk:
+    """POST /api/ask straight to the answer, past FastAPI's router, dependency solving and body reading
+    (a fifth of a request's time when it is answered on the event loop).
+
+    Inside Guard and BodyLimit (rate limit, headers, size cap), so only the route's own layers are left
+    out. Takes only a JSON object that AskBody accepts, with a question left once spaces are folded;
+    every other request goes on, its body replayed, to the app, whose /api/ask route answers through
+    the same `_answer` and gives the errors (400, 422) and the OpenAPI description.
+    """
+
+    def __init__(self, app: ASGIApp, web: Web) -> None:
+        self.app = app
+        self.web = web
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] != "/api/ask" or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        message = await receive()  # the whole body: BodyLimit has read it
+        body = _ask_body(request.headers.get("content-type", ""), message)
+        text = _question(body.q) if body is not None else ""
+        if not text:
+            replayed = False
+
+            async def replay() -> Message:
+                """The message read above once, then whatever the client sends next."""
+                nonlocal replayed
+                if replayed:
+                    return await receive()
+                replayed = True
+                return message
+
+            await self.app(scope, replay, send)
+            return
+        assert body is not None
+        response = await _answer(self.web, body, request.cookies.get(SESSION_COOKIE), text)
+        await response(scope, receive, send)
+
+
+def _ask_body(content_type: str, message: Message) -> AskBody | None:
+    """The body of a whole JSON request that AskBody accepts, else None (the route will say what is wrong)."""
+    if message["type"] != "http.request" or message.get("more_body"):
+        return None
+    if content_type.split(";")[0].strip().lower() != "application/json":
+        return None
+    try:
+        return AskBody.model_validate(json.loads(message.get("body", b"")))
+    except (ValueError, ValidationError):  # not JSON (JSONDecodeError, UnicodeDecodeError), or not an AskBody
+        return None
 
 
 def _region_scope(answerer: Answerer, region: str) -> Ranges | None:

@@ -176,6 +176,7 @@ class Guard:
         self.settings = settings
         self.limit = RateLimit(settings.web_rate_limit)
         self.salt = secrets.token_hex(8)  # client tags in the log cannot be matched across restarts
+        self._headers: dict[tuple[bool, bool], tuple[list[tuple[bytes, bytes]], set[bytes]]] = {}
 
     def tag(self, host: str) -> str:
         """A short hash of the client address, for the server log (raw addresses are never logged)."""
@@ -188,8 +189,7 @@ class Guard:
         start = time.perf_counter()
         path = scope["path"]
         host = scope["client"][0] if scope.get("client") else "-"
-        added = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in security_headers(self.settings, path).items()]
-        names = {name for name, _ in added}
+        added, names = self.headers(path)
         status = 500
 
         async def send_guarded(message: Message) -> None:
@@ -205,8 +205,18 @@ class Guard:
             await refused(scope, receive, send_guarded)
         else:
             await self.app(scope, receive, send_guarded)
-        log.info("%s %s %s %.0fms client=%s", scope["method"], path, status, (time.perf_counter() - start) * 1000,
-                 self.tag(host))
+        if log.isEnabledFor(logging.INFO):  # the client's tag is a hash: made only for a line that is written
+            log.info("%s %s %s %.0fms client=%s", scope["method"], path, status, (time.perf_counter() - start) * 1000,
+                     self.tag(host))
+
+    def headers(self, path: str) -> tuple[list[tuple[bytes, bytes]], set[bytes]]:
+        """The security headers for a path as ASGI pairs, and their names (one set per kind of path, made once)."""
+        kind = (path.startswith("/admin"), path.startswith(("/api/", "/admin")))
+        if kind not in self._headers:
+            added = [(k.lower().encode("latin-1"), v.encode("latin-1"))
+                     for k, v in security_headers(self.settings, path).items()]
+            self._headers[kind] = added, {name for name, _ in added}
+        return self._headers[kind]
 
 
 def add_error_handlers(app: FastAPI) -> None:

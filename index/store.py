@@ -96,6 +96,8 @@ class Store:
         except sqlite3.Error as exc:
             raise explain(self.path, exc) from None
         self._ino = _inode(self.path)
+        self._waits = timeout  # the connection's busy timeout now (seconds)
+        self._salt: str | None = None  # the log's salt once read (it is written once per file)
         self._items: dict[int, Item] = {}  # items_by_id's, read from the index built as _items_version
         self._items_version: str | None = None
 
@@ -150,21 +152,25 @@ class Store:
                     self.conn.execute(f"DROP TABLE IF EXISTS {table}")
 
     @contextmanager
-    def writing(self) -> Iterator[None]:
+    def writing(self, wait: float | None = None) -> Iterator[None]:
         """One write transaction under the index-wide write lock; nested calls join the open one.
 
-        Waits up to `timeout` seconds for another writer, then raises IndexLocked; any failure
-        rolls the whole transaction back, so the last committed index keeps answering.
+        Waits up to `wait` seconds (default `timeout`) for another writer, then raises IndexLocked;
+        any failure rolls the whole transaction back, so the last committed index keeps answering.
         """
         if self.conn.in_transaction:
             yield
             return
         if self.readonly:
             raise IndexReadOnly(f"{self.path} is read-only: it can be queried but not changed")
+        waited = self.timeout if wait is None else wait
         try:
+            if waited != self._waits:  # set only when it changes: a web worker's log waits alike for each question
+                self.conn.execute(f"PRAGMA busy_timeout = {int(waited * 1000)}")
+                self._waits = waited
             self.conn.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
-            raise explain(self.path, exc, self.timeout) from None
+            raise explain(self.path, exc, waited) from None
         self._items = {}  # read again after any write of this connection's
         try:
             yield
@@ -298,6 +304,7 @@ class Store:
 
     def salvage_log(self, damaged: Path) -> None:
         """Copy what can still be read of a damaged index's question log into this one."""
+        self._salt = None  # the damaged file's salt may be taken
         try:
             self.conn.execute("ATTACH DATABASE ? AS damaged", [str(damaged)])
         except sqlite3.Error:
@@ -361,11 +368,14 @@ class Store:
 
     def _chat_hash(self, chat_id: int | str) -> str:
         """A chat id hashed with this database's own salt (chat ids are never stored)."""
-        found = self._rows("SELECT value FROM meta WHERE key = 'salt'")
-        salt = found[0][0] if found else secrets.token_hex(16)
-        if not found:
-            self.conn.execute("INSERT OR REPLACE INTO meta VALUES ('salt', ?)", [salt])
-        return hashlib.sha256(f"{salt}:{chat_id}".encode()).hexdigest()[:16]
+        if self._salt is None:  # kept once read: a salt made here is kept only after it is read back committed
+            found = self._rows("SELECT value FROM meta WHERE key = 'salt'")
+            if not found:
+                salt = secrets.token_hex(16)
+                self.conn.execute("INSERT OR REPLACE INTO meta VALUES ('salt', ?)", [salt])
+                return hashlib.sha256(f"{salt}:{chat_id}".encode()).hexdigest()[:16]
+            self._salt = found[0][0]
+        return hashlib.sha256(f"{self._salt}:{chat_id}".encode()).hexdigest()[:16]
 
     def record_question(
         self, chat_id: int | str, question: str, intent: str, items: list[str], latency_ms: float, no_answer: bool
