@@ -34,7 +34,8 @@ NUMPY_ABOVE = 5_000  # postings to add up (or item ids in the index) before nump
 SMALL = 64  # postings a dict adds up faster than numpy's fixed costs
 DENSE_SHARE = 5  # a term in more than one item of this many is stored as a count per item id (1 byte
 #                  an item) rather than as ids and counts (5 bytes a posting)
-FIRST = 1_024  # postings of the most decisive terms scored in full first, to bound the k-th best score
+SAMPLE = 1_024  # items of the most decisive term scored in full first, to bound the k-th best score
+SCAN_SHARE = 4  # candidates per posting above which a term's items are walked rather than searched
 SLACK = 1e-9  # relative margin on every bound: sums in another order differ in the last bits
 CHUNK = 1 << 21  # postings the builder collects before sorting them by term
 
@@ -258,23 +259,37 @@ class Scorer:
         bounds = [count * p.top for count, p in terms]
         order = sorted(range(len(terms)), key=lambda j: -bounds[j])
         after = [sum(bounds[j] for j in order[i:]) for i in range(len(order) + 1)]
-        with self._scratch(np) as sums:  # scores so far by item id, 0 for an item not seen yet
-            candidates, seen, floor = np.zeros(0, dtype=np.int64), [], 0.0
+        floor = self._sample_floor(np, terms, order, k, ranges)
+        with self._scratch(np) as sums:  # by item id: score so far, 0 not seen yet, -1 dropped
+            candidates, seen = np.zeros(0, dtype=np.int64), []
             try:
                 for at, j in enumerate(order):
                     count, p = terms[j]
                     if len(candidates) >= k and after[at] * (1 + SLACK) < floor * (1 - SLACK):
-                        sums[candidates] += self._weights(np, count, p, candidates, _lookup(np, p, candidates))
-                    else:
+                        if p.dense or len(candidates) * SCAN_SHARE < p.df:  # few candidates: find them in the term
+                            sums[candidates] += self._weights(np, count, p, candidates, _lookup(np, p, candidates))
+                        else:  # many: walk the term's items, adding to the candidates among them
+                            ids, tf = _held(np, p, ranges)
+                            live = sums[ids] > 0
+                            sums[ids[live]] += self._weights(np, count, p, ids[live], tf[live])
+                    else:  # its items come in, but only those that could still reach the floor
                         ids, tf = _held(np, p, ranges)
-                        new = ids[sums[ids] == 0]
-                        sums[ids] += self._weights(np, count, p, ids, tf)
+                        weights, so_far = self._weights(np, count, p, ids, tf), sums[ids]
+                        live = so_far > 0
+                        sums[ids[live]] += weights[live]
+                        fresh = so_far == 0
+                        if floor > 0:
+                            fresh &= (weights + after[at + 1]) * (1 + SLACK) >= floor * (1 - SLACK)
+                        new = ids[fresh]
+                        sums[new] = weights[fresh]
                         seen.append(new)
                         candidates = np.concatenate([candidates, new])
                     if len(candidates) > k:
                         scores = sums[candidates]
                         floor = max(floor, _kth(np, scores, k))
-                        candidates = candidates[(scores + after[at + 1]) * (1 + SLACK) >= floor * (1 - SLACK)]
+                        keep = (scores + after[at + 1]) * (1 + SLACK) >= floor * (1 - SLACK)
+                        sums[candidates[~keep]] = -1.0
+                        candidates = candidates[keep]
             finally:
                 for ids in seen:
                     sums[ids] = 0.0
@@ -285,6 +300,26 @@ class Scorer:
             candidates, scores = candidates[tied], scores[tied]
         best = np.lexsort((candidates, -scores))[:k]
         return [(int(candidates[i]), float(scores[i])) for i in best]
+
+    def _sample_floor(self, np, terms: Terms, order: list[int], k: int, ranges: Ranges | None) -> float:  # noqa: ANN001
+        """The k-th best full score of some items that hold the most decisive terms together (0 if few).
+
+        Any k items' scores bound the final k-th best from below; the items that hold the most
+        decisive term and, as far as k of them do, the next ones too usually come close to it,
+        so that the common terms need not bring in their items at all. Up to SAMPLE of them,
+        evenly spread, are scored in full.
+        """
+        ids, _ = _held(np, terms[order[0]][1], ranges)
+        if len(ids) <= SAMPLE:
+            return 0.0
+        ids = ids.astype(np.int64)
+        for j in order[1:]:
+            held = _lookup(np, terms[j][1], ids) > 0
+            if np.count_nonzero(held) >= k:
+                ids = ids[held]
+            if len(ids) <= SAMPLE:
+                break
+        return _kth(np, self._full(np, terms, ids[:: max(1, len(ids) // SAMPLE)]), k)
 
     @contextmanager
     def _scratch(self, np) -> Iterator:  # noqa: ANN001 - numpy
