@@ -48,10 +48,13 @@ def similarity(a: str, b: str) -> float:
 def near_identical(a: Hit, b: Hit) -> bool:
     """True when two hits' items say the same thing."""
     x, y = bigrams(a.item.text), bigrams(b.item.text)
-    small, large = sorted((len(x), len(y)))
+    small, large = (len(x), len(y)) if len(x) <= len(y) else (len(y), len(x))
     if small * NEAR_RATIO[1] < large * NEAR_RATIO[0]:  # min/max < NEAR_SAME, so Jaccard is too
         return False
-    return similarity(a.item.text, b.item.text) >= NEAR_SAME
+    if not large:
+        return True  # two texts without a bigram: similarity 1.0
+    shared = len(x & y)
+    return shared / (small + large - shared) >= NEAR_SAME  # similarity(), the bigrams at hand
 
 
 def cluster(hits: list[Hit], limit: int | None = None) -> list[list[Hit]]:

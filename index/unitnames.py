@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from index.lexicon import words
 from index.segment import normalize
@@ -135,7 +135,7 @@ class UnitNames:
     def find(self, text: str, places: Iterable[str] = ()) -> UnitMatch | None:
         """The longest unit name in text, with a place alias in front or not (None when none)."""
         text = normalize(text)
-        places = sorted({normalize(p) for p in places if p}, key=len)
+        places = _shortest_first(tuple(places))
         reach = self._longest + max(map(len, [*places, ""]))
         best: UnitMatch | None = None
         for end in range(len(text), 0, -1):
@@ -162,3 +162,9 @@ class UnitNames:
                 if names:
                     return UnitMatch(span, place, names)
         return None
+
+
+@lru_cache(maxsize=64)
+def _shortest_first(places: tuple[str, ...]) -> list[str]:
+    """Place names normalized, each once, the shortest first (the same few lists for every question: made once)."""
+    return sorted({normalize(p) for p in places if p}, key=len)
