@@ -10,7 +10,9 @@ Prints numbers, never judges them; every row names the driver that produced it:
 - httpx (always there): N asyncio clients in this Python process, each sending --requests
   questions or stopping at --seconds; it takes a core's worth of CPU itself.
 
-The clients share the machine's cores with the server: on 2 cores the figures are a floor.
+The clients share the machine's cores with the server: on 2 cores the figures are a floor. The last
+column, the CPU time the server's processes used during the run per answer (from /proc), moves less
+with other load on the machine than answers per second do.
 
     .venv/bin/python benchmarks/web_load.py [--clients 1 4 8] [--workers 2] [--driver auto|wrk|httpx]
                                             [--requests 50] [--seconds 15] [--db policyqa.db]
@@ -36,6 +38,27 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 QUESTIONS = ROOT / "tests" / "data" / "dev.jsonl"
 POLICYQA = Path(sys.executable).parent / "policyqa"
+
+
+def tree_cpu(root: int) -> float:
+    """CPU seconds (user + system) used so far by a process and its descendants, from /proc (0.0 elsewhere)."""
+    parents: dict[int, int] = {}
+    used: dict[int, float] = {}
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    for entry in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = entry.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # a process that ended meanwhile
+        pid = int(entry.parent.name)
+        parents[pid] = int(fields[1])
+        used[pid] = (int(fields[11]) + int(fields[12])) / tick
+    total, todo = 0.0, [root]
+    while todo:
+        pid = todo.pop()
+        total += used.get(pid, 0.0)
+        todo.extend(child for child, parent in parents.items() if parent == pid)
+    return total
 
 
 def free_port() -> int:
@@ -174,14 +197,17 @@ def main() -> None:
             bound = f"{args.seconds:g} s per run" if driver == "wrk" else f"{args.requests} per client"
             print(f"POST /api/ask on 127.0.0.1, {args.workers} server workers, {len(questions)} dev questions in turn "
                   f"({bound}), load: {os.getloadavg()[0]:.2f}")
-            print(f"{'driver':>6} {'clients':>7} {'answers':>7} {'errors':>6} {'answers/s':>9} {'p50 ms':>7} {'p95 ms':>7}")
+            print(f"{'driver':>6} {'clients':>7} {'answers':>7} {'errors':>6} {'answers/s':>9} {'p50 ms':>7} {'p95 ms':>7}"
+                  f" {'server CPU ms/answer':>20}")
             for clients in args.clients:
+                cpu = tree_cpu(server.pid)
                 if driver == "wrk":
                     row = run_wrk(base, questions, clients, args.seconds, Path(folder))
                 else:
                     row = asyncio.run(run(base, questions, clients, args.requests, args.seconds))
+                per_answer = (tree_cpu(server.pid) - cpu) * 1000 / max(1, row["answers"])
                 print(f"{driver:>6} {row['clients']:>7} {row['answers']:>7} {row['errors']:>6} {row['per_second']:>9.1f} "
-                      f"{row['p50_ms']:>7.1f} {row['p95_ms']:>7.1f}")
+                      f"{row['p50_ms']:>7.1f} {row['p95_ms']:>7.1f} {per_answer:>20.2f}")
         finally:
             server.terminate()
             server.wait(timeout=10)

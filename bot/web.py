@@ -195,6 +195,8 @@ class Web:
     def live(self, given: str | None, cookie: str | None) -> tuple[str, Chat] | None:
         """The live chat named in the body, else in the cookie, with its id; None when neither is live."""
         for key in (given, cookie):
+            if key and not _is_text(key):
+                continue  # a made-up id (with a lone surrogate, which SQLite cannot take): not live
             chat = self.sessions.get(key, self.answerer)
             if key and chat is not None:
                 return key, chat
@@ -352,6 +354,8 @@ def add_api_routes(app: FastAPI, web: Web) -> None:
         text = _question(body.q)
         if not text:
             raise ApiError(400, "q: the question is empty")
+        if not _is_text(text):
+            raise ApiError(400, "q: not Unicode text (a lone surrogate escape)")
         return await _answer(web, body, request.cookies.get(SESSION_COOKIE), text)
 
     @app.get("/api/examples")
@@ -426,6 +430,15 @@ def _question(q: str) -> str:
     return " ".join(q.split())[:MAX_QUESTION]
 
 
+def _is_text(value: str) -> bool:
+    """True when value is Unicode text (JSON's \\ud800 escapes decode to lone surrogates, which are not)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 async def _answer(web: Web, body: AskBody, cookie: str | None, text: str) -> Response:
     """POST /api/ask's response: the answer JSON, and the chat's session cookie."""
     answered = await web.ask(body.session, cookie, text)
@@ -456,7 +469,7 @@ class FastAsk:
         message = await receive()  # the whole body: BodyLimit has read it
         body = _ask_body(request.headers.get("content-type", ""), message)
         text = _question(body.q) if body is not None else ""
-        if not text:
+        if not text or not _is_text(text):
             replayed = False
 
             async def replay() -> Message:

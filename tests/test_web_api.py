@@ -7,6 +7,7 @@ import io
 import logging
 import re
 import sqlite3
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from bot.answer import Answerer
 from bot.cli import cli
 from bot.render import answer_json
 from bot.settings import Settings
-from bot.web import build_app
+from bot.web import LOG_QUICK, build_app
 from bot.web_guard import check_password, hash_password
 from index.engine import Engine
 from index.errors import IndexLocked
@@ -182,6 +183,31 @@ def test_ask_refuses_broken_json(client: TestClient) -> None:
     """A body that is not JSON is 400."""
     response = client.post("/api/ask", content='{"q": "谁'.encode(), headers={"Content-Type": "application/json"})
     assert (response.status_code, response.json()) == (400, {"error": "the request body is not valid JSON"})
+
+
+def test_ask_takes_json_by_its_content_type(client: TestClient) -> None:
+    """A JSON body is read as JSON when its type says so (a charset, upper case, +json); else it is refused."""
+    body = '{"q": "谁负责规章集中公开？"}'.encode()
+    for kind in ("application/json; charset=utf-8", "APPLICATION/JSON", "application/problem+json"):
+        response = client.post("/api/ask", content=body, headers={"Content-Type": kind})
+        assert (response.status_code, response.json()["answers"][0]["item"]) == (200, "26"), kind
+    plain = client.post("/api/ask", content=body, headers={"Content-Type": "text/plain"})
+    assert (plain.status_code, plain.json()) == (
+        422, {"error": "body: Input should be a valid dictionary or object to extract fields from"})
+
+
+def test_lone_surrogates_are_refused_not_crashed_on(client: TestClient) -> None:
+    """A question with a lone surrogate escape is 400; such a session id is one that is not live."""
+    escaped = {"Content-Type": "application/json"}
+    question = client.post("/api/ask", content=b'{"q": "\\ud800\\u8c01\\u8d1f\\u8d23"}', headers=escaped)
+    assert (question.status_code, question.json()) == (400, {"error": "q: not Unicode text (a lone surrogate escape)"})
+    data = ask(client, "谁负责规章集中公开？")
+    client.cookies.clear()  # the session only in the body
+    fresh = client.post("/api/ask", content='{"q": "谁负责规章集中公开？", "session": "\\udc80"}'.encode(), headers=escaped)
+    assert fresh.status_code == 200 and fresh.json()["session"] not in ("", data["session"])
+    vote = client.post("/api/feedback", content=f'{{"question_id": {data["question_id"]}, "vote": "up", '
+                       '"session": "\\udc80"}'.encode(), headers=escaped)
+    assert (vote.status_code, vote.json()) == (404, {"error": f"no question {data['question_id']} in this session"})
 
 
 def test_body_over_the_cap_is_413(make_client: Callable[..., TestClient]) -> None:
@@ -411,6 +437,30 @@ def test_busy_log_costs_no_answer(client: TestClient, monkeypatch: pytest.Monkey
     assert (data["question_id"], data["heading"]) == (None, "市司法局 负责以下 4 项：")
     vote = client.post("/api/feedback", json={"question_id": asked["question_id"], "vote": "up"})
     assert (vote.status_code, vote.json()) == (503, {"error": "the question log is busy: please try again"})
+
+
+def test_log_held_by_another_writer_is_waited_for(client: TestClient, db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A question whose log write finds another process writing waits for it in a thread, and is logged."""
+    web = client.app.state.web
+    other = sqlite3.connect(db, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+    waits: list[float | None] = []
+    writing = web.log.writing
+
+    def watched(wait: float | None = None) -> object:
+        if not web.log.conn.in_transaction:  # a write of its own, not one joining the open transaction
+            waits.append(wait)
+            if wait is None:  # the thread's wait: the other writer finishes a moment later
+                threading.Timer(0.2, other.execute, ["COMMIT"]).start()
+        return writing(wait)
+
+    monkeypatch.setattr(web.log, "writing", watched)
+    data = ask(client, "谁负责规章集中公开？")
+    other.close()
+    assert waits == [LOG_QUICK, None]  # first tried without a thread, then waited for in one
+    logged = next(r for r in Store(db).question_log() if r["id"] == data["question_id"])
+    assert logged["question"] == "谁负责规章集中公开？"
+    assert ask(client, "那湛江呢？", session=data["session"])["context"]["place"] == "湛江"  # the chat was saved too
 
 
 # --- staff ----------------------------------------------------------------------------------------
