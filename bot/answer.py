@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
 
 from bot.tasks import cluster, near_identical
 from index.engine import Engine
@@ -460,9 +460,15 @@ def _margin(tasks: list[list[Hit]]) -> float:
 FILLER_RUN = 4  # most words one filler phrase spans when cut (我想 / 问 / 一下)
 
 
+@cache
+def _filler() -> frozenset[str]:
+    """The filler phrases (index/data/query_filler.txt) as a set, made once."""
+    return frozenset(words("query_filler.txt"))
+
+
 def without_filler(cut: list[str]) -> list[str]:
     """The cut question without politeness and filler (index/data/query_filler.txt), whole words only."""
-    filler = set(words("query_filler.txt"))
+    filler = _filler()
     out, at = [], 0
     while at < len(cut):
         span = next((n for n in range(min(FILLER_RUN, len(cut) - at), 0, -1) if "".join(cut[at : at + n]) in filler), 0)

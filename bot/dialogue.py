@@ -15,6 +15,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Hashable
 from dataclasses import dataclass, field, replace
+from functools import cache, lru_cache
 
 from bot.answer import Answer, Answerer, Context, Listed, Query, RegionGroup, _chinese_number
 from bot.due import due_answer
@@ -220,18 +221,29 @@ class Dialogue:
         return self.answerer.topic_tokens(_strip_cues(message), query)
 
 
+@lru_cache(maxsize=8)
+def _longest_first(extra: tuple[str, ...] = ()) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """The cue words to take out (with extra words), the lead-ins and the tails, each longest first (sorted once)."""
+    cues = _cues()
+
+    def longest_first(group: list[str]) -> tuple[str, ...]:
+        return tuple(sorted(group, key=len, reverse=True))
+
+    return (longest_first([*cues["pronouns"], *cues["aspect"], *cues["more"], *extra]),
+            longest_first(cues["lead_in"]), longest_first(cues["tail"]))
+
+
 def _strip_cues(text: str, extra: tuple[str, ...] = ()) -> str:
     """Text without the follow-up cue words (and extra words); lead-ins only at the start, tails at the end."""
-    cues = _cues()
+    inside, lead_ins, tails = _longest_first(extra)
     text = _PUNCTUATION.sub(" ", text).strip()
-    for word in sorted([*cues["pronouns"], *cues["aspect"], *cues["more"], *extra], key=len, reverse=True):
+    for word in inside:
         text = text.replace(word, " ")
     text = text.strip()
-    for word in sorted(cues["lead_in"], key=len, reverse=True):
+    for word in lead_ins:
         if text.startswith(word):
             text = text[len(word):]
             break
-    tails = sorted(cues["tail"], key=len, reverse=True)
     while ending := next((w for w in tails if text.endswith(w)), ""):  # 那边 + 呢
         text = text[: -len(ending)].strip()
     return text.strip()
@@ -252,12 +264,18 @@ def _topic_label(question: str, unit: str) -> str:
     return f"{unit} {label}".strip() if unit else label
 
 
-def _pick_number(bare: str) -> int:
-    """n for 第n个 (第二个, 第2个结果), else 0."""
+@cache
+def _pick_pattern() -> re.Pattern[str]:
+    """第n个 and its variants, from the cue words (built once)."""
     cues = _cues()
     before, words, after = ("|".join(map(re.escape, sorted(cues[k], key=len, reverse=True)))
                             for k in ("pick_before", "pick_words", "pick_after"))
-    match = re.fullmatch(rf"(?:{before})?第([0-9]+|[一二三四五六七八九十]+)(?:{words})(?:{after})?", bare)
+    return re.compile(rf"(?:{before})?第([0-9]+|[一二三四五六七八九十]+)(?:{words})(?:{after})?")
+
+
+def _pick_number(bare: str) -> int:
+    """n for 第n个 (第二个, 第2个结果), else 0."""
+    match = _pick_pattern().fullmatch(bare)
     if not match:
         return 0
     value = match.group(1)
