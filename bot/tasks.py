@@ -47,14 +47,18 @@ def similarity(a: str, b: str) -> float:
 
 def near_identical(a: Hit, b: Hit) -> bool:
     """True when two hits' items say the same thing."""
-    x, y = bigrams(a.item.text), bigrams(b.item.text)
+    return _near(bigrams(a.item.text), bigrams(b.item.text))
+
+
+def _near(x: frozenset[str], y: frozenset[str]) -> bool:
+    """True when two texts' bigrams are near-identical: similarity() at least NEAR_SAME, the sizes tested first."""
     small, large = (len(x), len(y)) if len(x) <= len(y) else (len(y), len(x))
     if small * NEAR_RATIO[1] < large * NEAR_RATIO[0]:  # min/max < NEAR_SAME, so Jaccard is too
         return False
     if not large:
         return True  # two texts without a bigram: similarity 1.0
     shared = len(x & y)
-    return shared / (small + large - shared) >= NEAR_SAME  # similarity(), the bigrams at hand
+    return shared / (small + large - shared) >= NEAR_SAME
 
 
 def cluster(hits: list[Hit], limit: int | None = None) -> list[list[Hit]]:
@@ -66,15 +70,20 @@ def cluster(hits: list[Hit], limit: int | None = None) -> list[list[Hit]]:
     only their members further down are left out.
     """
     tasks: list[list[Hit]] = []
+    heads: list[frozenset[str]] = []  # the bigrams of each task's best hit, looked up once
     by_text: dict[str, list[Hit]] = {}
     for hit in hits:
         key = folded(hit.item.text)
-        home = by_text.get(key) or next((task for task in tasks if near_identical(task[0], hit)), None)
+        home = by_text.get(key)
         if home is None:
-            if limit is not None and len(tasks) >= limit:
-                break
-            home = []
-            tasks.append(home)
+            mine = bigrams(hit.item.text)
+            home = next((task for task, head in zip(tasks, heads) if _near(head, mine)), None)
+            if home is None:
+                if limit is not None and len(tasks) >= limit:
+                    break
+                home = []
+                tasks.append(home)
+                heads.append(mine)
         home.append(hit)
         by_text.setdefault(key, home)
     return tasks
