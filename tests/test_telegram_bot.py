@@ -811,7 +811,7 @@ def test_failing_handler_apologizes_and_logs(
     """An exception in a handler reaches the error handler: logged, and the user gets 出了点问题."""
     broken = RuntimeError("index unreadable")
 
-    def ask(question: str, region: str = "", scope: object = None) -> None:
+    def ask(question: str, region: str = "", scope: object = None, read: object = None) -> None:
         raise broken
 
     monkeypatch.setattr(bot_answerer, "ask", ask)
