@@ -258,8 +258,14 @@ class Scorer:
 
         bounds = [count * p.top for count, p in terms]
         order = sorted(range(len(terms)), key=lambda j: -bounds[j])
-        after = [sum(bounds[j] for j in order[i:]) for i in range(len(order) + 1)]
         floor = self._sample_floor(np, terms, order, k, ranges)
+        loose, total = set(), 0.0  # terms whose bounds add up to less than the floor: only looked up
+        for j in sorted(order, key=lambda j: -terms[j][1].df / bounds[j]):  # the most items per bound first
+            if (total + bounds[j]) * (1 + SLACK) < floor * (1 - SLACK):
+                loose.add(j)
+                total += bounds[j]
+        order = [j for j in order if j not in loose] + [j for j in order if j in loose]
+        after = [sum(bounds[j] for j in order[i:]) for i in range(len(order) + 1)]
         with self._scratch(np) as sums:  # by item id: score so far, 0 not seen yet, -1 dropped
             candidates, seen = np.zeros(0, dtype=np.int64), []
             try:
