@@ -116,40 +116,69 @@ Ranges = tuple[tuple[int, int], ...]  # inclusive item-id ranges a search is res
 Terms = Sequence[tuple[int, Postings]]  # (times in the query, postings) per query term, in query order
 
 
+@dataclass(frozen=True)
+class Counted:
+    """A plan's items counted for the postings (made where the plan is segmented, added in order later).
+
+    `terms` are the plan's distinct words; per item, `sizes` says how many of them it holds,
+    and `numbers`/`counts` list them (an index into terms) with how often; `lengths` are the
+    items' token counts. Arrays pickle as bytes, so a worker process hands them over cheaply.
+    """
+
+    terms: list[str]
+    numbers: array
+    counts: array
+    sizes: array
+    lengths: array
+
+    @classmethod
+    def of(cls, token_lists: Sequence[Sequence[str]]) -> Counted:
+        """Count each item's tokens."""
+        counters = [Counter(tokens) for tokens in token_lists]
+        local: dict[str, int] = {}
+        numbers = array("i", [local.setdefault(t, len(local)) for t in chain.from_iterable(counters)])
+        return cls(list(local), numbers, array("i", chain.from_iterable(c.values() for c in counters)),
+                   array("i", map(len, counters)), array("I", map(len, token_lists)))
+
+
 class PostingsBuilder:
-    """Collects (item id, tokens) at ingest, in id order, and yields each term's Postings."""
+    """Collects counted items at ingest, in id order, and yields each term's Postings."""
 
     def __init__(self) -> None:
         self._vocabulary: dict[str, int] = {}
-        self._terms, self._ids, self._counts = array("i"), array("i"), array("i")
-        self._sorted: list[tuple[object, object, object]] = []  # (term numbers, ids, counts) chunks, numpy
+        self._pending: list[tuple[object, object, object]] = []  # (term numbers, ids, counts), numpy, unsorted
+        self._held = 0  # postings pending
+        self._sorted: list[tuple[object, object, object]] = []  # the same, sorted by term, in chunks of CHUNK or so
         self.lengths = array("I")  # tokens per item id (0 where no item)
         self.size = 0
         self._tokens = 0
 
     def add(self, item_id: int, tokens: Sequence[str]) -> None:
         """Count one item's tokens (ids must come in ascending order)."""
-        self.add_plan(item_id, [tokens])
+        self.add_counted(item_id, Counted.of([tokens]))
 
     def add_plan(self, first: int, token_lists: Sequence[Sequence[str]]) -> None:
         """Count the tokens of items numbered first, first + 1, … (above every id added before)."""
+        self.add_counted(first, Counted.of(token_lists))
+
+    def add_counted(self, first: int, counted: Counted) -> None:
+        """Add items numbered first, first + 1, … (above every id added before), counted already."""
+        import numpy as np
+
         if first < len(self.lengths):
             raise ValueError(f"item {first} added after item {len(self.lengths) - 1}")
-        counters = [Counter(tokens) for tokens in token_lists]
-        self.lengths.extend([0] * (first - len(self.lengths)))
-        self.lengths.extend([len(tokens) for tokens in token_lists])
-        self.size += len(token_lists)
-        self._tokens += sum(self.lengths[first:])
-        terms = list(chain.from_iterable(counters))
-        numbers = list(map(self._vocabulary.get, terms))
-        if None in numbers:  # words not seen before get the next numbers
-            vocabulary = self._vocabulary
-            numbers = [vocabulary.setdefault(t, len(vocabulary)) for t in terms]
-        self._terms.extend(numbers)
-        self._counts.extend(chain.from_iterable(c.values() for c in counters))
-        for item_id, counter in enumerate(counters, first):
-            self._ids.extend(repeat(item_id, len(counter)))
-        if len(self._terms) >= CHUNK:
+        self.lengths.extend(repeat(0, first - len(self.lengths)))
+        self.lengths.extend(counted.lengths)
+        self.size += len(counted.lengths)
+        self._tokens += sum(counted.lengths)
+        vocabulary = self._vocabulary
+        mapping = np.array([vocabulary.setdefault(t, len(vocabulary)) for t in counted.terms], dtype=np.int32)
+        numbers = mapping[np.frombuffer(counted.numbers, dtype=np.int32)] if counted.numbers else mapping[:0]
+        ids = np.repeat(np.arange(first, first + len(counted.sizes), dtype=np.uint32),
+                        np.frombuffer(counted.sizes, dtype=np.int32) if counted.sizes else [])
+        self._pending.append((numbers, ids, np.frombuffer(counted.counts, dtype=np.int32) if counted.counts else ids[:0]))
+        self._held += len(ids)
+        if self._held >= CHUNK:
             self._flush()
 
     @property
@@ -158,16 +187,16 @@ class PostingsBuilder:
         return self._tokens / self.size if self.size and self._tokens else 1.0
 
     def _flush(self) -> None:
-        """Sort the collected postings by term (ids stay ascending within a term) and set them aside."""
+        """Sort the pending postings by term (ids stay ascending within a term) and set them aside."""
         import numpy as np
 
-        if not self._terms:
+        if not self._pending:
             return
-        terms = np.frombuffer(self._terms, dtype=np.int32)
-        order = np.argsort(terms, kind="stable")
-        self._sorted.append((terms[order], np.frombuffer(self._ids, dtype=np.int32)[order].astype(np.uint32),
-                             np.frombuffer(self._counts, dtype=np.int32)[order]))
-        self._terms, self._ids, self._counts = array("i"), array("i"), array("i")
+        terms, ids, counts = (np.concatenate(column) for column in zip(*self._pending))
+        # A stable sort of 16-bit keys is a radix sort, several times faster than on 32 bits.
+        order = np.argsort(terms.astype(np.uint16) if len(self._vocabulary) <= 1 << 16 else terms, kind="stable")
+        self._sorted.append((terms[order], ids[order], counts[order]))
+        self._pending, self._held = [], 0
 
     def rows(self) -> Iterator[tuple[str, Postings]]:
         """(term, postings) of every term, weights' upper bounds computed for this index's size."""
