@@ -35,6 +35,7 @@ SMALL = 64  # postings a dict adds up faster than numpy's fixed costs
 DENSE_SHARE = 5  # a term in more than one item of this many is stored as a count per item id (1 byte
 #                  an item) rather than as ids and counts (5 bytes a posting)
 SAMPLE = 1_024  # items of the most decisive term scored in full first, to bound the k-th best score
+FLOOR_OF = 16_384  # candidates whose k-th best score is taken as the floor after each term
 SCAN_SHARE = 4  # candidates per posting above which a term's items are walked rather than searched
 SLACK = 1e-9  # relative margin on every bound: sums in another order differ in the last bits
 CHUNK = 1 << 21  # postings the builder collects before sorting them by term
@@ -321,7 +322,8 @@ class Scorer:
                         candidates = np.concatenate([candidates, new])
                     if len(candidates) > k:
                         scores = sums[candidates]
-                        floor = max(floor, _kth(np, scores, k))
+                        # The k-th best of any of them bounds the final k-th best too: of many, a share will do.
+                        floor = max(floor, _kth(np, scores[:: 1 + len(scores) // FLOOR_OF], k))
                         keep = (scores + after[at + 1]) * (1 + SLACK) >= floor * (1 - SLACK)
                         sums[candidates[~keep]] = -1.0
                         candidates = candidates[keep]
