@@ -297,7 +297,7 @@ class Scorer:
         order = [j for j in order if j not in loose] + [j for j in order if j in loose]
         after = [sum(bounds[j] for j in order[i:]) for i in range(len(order) + 1)]
         with self._scratch(np) as sums:  # by item id: score so far, 0 not seen yet, -1 dropped
-            candidates, seen = np.zeros(0, dtype=np.int64), []
+            candidates, seen = np.zeros(0, dtype=np.uint32), []  # as stored: no copy to search
             try:
                 for at, j in enumerate(order):
                     count, p = terms[j]
@@ -343,13 +343,13 @@ class Scorer:
 
         Any k items' scores bound the final k-th best from below; the items that hold the most
         decisive term and, as far as k of them do, the next ones too usually come close to it,
-        so that the common terms need not bring in their items at all. Up to SAMPLE of them,
-        evenly spread, are scored in full.
+        so that the common terms need not bring in their items at all. An even sample of the
+        first term's items is narrowed so, and up to SAMPLE of what is left scored in full.
         """
         ids, _ = _held(np, terms[order[0]][1], ranges)
         if len(ids) <= SAMPLE:
             return 0.0
-        ids = ids.astype(np.int64)
+        ids = ids[:: 1 + len(ids) // (8 * SAMPLE)]
         for j in order[1:]:
             held = _lookup(np, terms[j][1], ids) > 0
             if np.count_nonzero(held) >= k:
@@ -386,7 +386,7 @@ def _held(np, p: Postings, ranges: Ranges | None):  # noqa: ANN001, ANN202 - num
     """(ids, counts) of the items holding the term, inside the ranges."""
     counts = _counts(np, p)
     if p.dense:
-        ids = _restrict(np, np.flatnonzero(counts), ranges)
+        ids = _restrict(np, np.flatnonzero(counts).astype(np.uint32), ranges)
         return ids, counts[ids]
     ids = np.frombuffer(p.ids, dtype=np.uint32)
     if ranges is None:
