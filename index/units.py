@@ -46,18 +46,31 @@ def _tails() -> tuple[str, ...]:
     return tuple(sorted(tails, key=len, reverse=True))
 
 
+@cache
+def _marks(breaks: tuple[str, ...]) -> re.Pattern[str]:
+    """Every position where a bracket stands or a break starts (a lookahead: breaks may overlap)."""
+    return re.compile(f"(?=([{re.escape(_OPEN + _CLOSE)}]|{'|'.join(map(re.escape, breaks))}))")
+
+
 def _cut(text: str, breaks: tuple[str, ...], accept: Callable[[str, str], bool]) -> list[str]:
-    """Split text at the breaks outside brackets that accept(text_before, break) allows."""
+    """Split text at the breaks outside brackets that accept(text_before, break) allows.
+
+    Only the positions of brackets and break starts are visited (a character-by-character walk
+    was most of the time of reading a large plan); a break is the first of breaks found there.
+    """
     parts: list[str] = []
-    depth = start = i = 0
-    while i < len(text):
-        depth = max(0, depth + (text[i] in _OPEN) - (text[i] in _CLOSE))
-        found = next((b for b in breaks if text.startswith(b, i)), "") if depth == 0 else ""
-        if found and accept(text[start:i], found):
-            parts.append(text[start:i])
-            start = i = i + len(found)
-        else:
-            i += 1
+    depth = start = 0
+    for mark in _marks(breaks).finditer(text):
+        at, found = mark.start(), mark.group(1)
+        if at < start:
+            continue  # inside the break just cut
+        if found in _OPEN:
+            depth += 1
+        elif found in _CLOSE:
+            depth = max(0, depth - 1)
+        elif depth == 0 and accept(text[start:at], found):
+            parts.append(text[start:at])
+            start = at + len(found)
     parts.append(text[start:])
     return [part for part in parts if part]
 
