@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
+import tempfile
 from bisect import bisect_left
 from array import array
 from collections import Counter, OrderedDict
@@ -43,12 +45,13 @@ def search_text(item: Item) -> str:
     return f"{item.task} {item.text}"
 
 
-# --- building ------------------------------------------------------------------------------------
+# --- building ---------------------------------------------------------------------------------
 #
-# Two passes over the files, each on all cores when there is enough work: the first reads every
-# plan for the report, the duplicate check and the unit names (which jieba must know before it
-# cuts any text); the second reads each plan again, segments it and hands it to the store, one
-# plan at a time, so memory holds one plan's items rather than the corpus.
+# Two passes, each on all cores when there is enough work: the first reads every plan file for
+# the report, the duplicate check and the unit names (which jieba must know before it cuts any
+# text), and spools each plan's items to a temporary file; the second loads each spooled plan,
+# segments it and hands it to the store, one plan at a time, so memory holds one plan's items
+# rather than the corpus, and no file is parsed twice.
 
 _worker: Segmenter | None = None
 
@@ -59,25 +62,30 @@ def _start_worker(extra: list[str]) -> None:
     _worker = Segmenter(extra)
 
 
-def _survey(job: tuple[Path, dict]) -> tuple[Summary, set[str]] | InputError:
-    """Pass one for a file: its summary and unit names, or the error that stops it."""
+def _survey(job: tuple[Path, dict, Path]) -> tuple[Summary, set[str]] | InputError:
+    """Pass one for a file: its summary and unit names, or the error that stops it; the plan
+    itself is spooled (pickled) to the job's third path for pass two."""
+    path, given, spool = job
     try:
-        parsed = read_plan(*job)
+        parsed = read_plan(path, given)
     except InputError as exc:
         return exc
+    with spool.open("wb") as out:
+        pickle.dump((parsed.document, parsed.items), out, protocol=pickle.HIGHEST_PROTOCOL)
     return parsed.summary(), harvest(parsed.items)
 
 
-Job = tuple[str, Path, dict | str]  # ("file", path, given metadata) or ("stored", db, document id)
+Job = tuple[str, Path, str]  # ("spooled", pickle of a plan read in pass one, "") or ("stored", db, document id)
 
 
 def _segment_plan(job: Job) -> tuple[Document, list[Item], list[list[str]], dict[str, int], int]:
     """Pass two for a plan: its items, their tokens, and the dictionary words they need."""
     assert _worker is not None
     kind, path, detail = job
-    if kind == "file":
-        parsed = read_plan(path, detail)
-        document, items = parsed.document, parsed.items
+    if kind == "spooled":
+        with path.open("rb") as spooled:
+            document, items = pickle.load(spooled)
+        path.unlink()  # read once: the spool shrinks as the plans are stored
     else:
         store = Store(path)
         document = next(d for d in store.documents() if d.id == detail)
@@ -105,13 +113,14 @@ def _map(function, jobs: list, workers: int, extra: list[str] | None = None):  #
 
 
 def _survey_all(
-    files: list[tuple[Path, dict]], cores: int, say: Callable[[str], None]
+    files: list[tuple[Path, dict]], cores: int, say: Callable[[str], None], spool: Path
 ) -> tuple[BuildResult, list[Job], set[str]]:
     """Pass one: the report, the pass-two jobs for the good files, and the unit names."""
     result, jobs, names = BuildResult(), [], set()
     taken: dict[str, Path] = {}
     workers = cores if len(files) > SURVEY_PARALLEL_ABOVE else 1
-    for (path, given), outcome in zip(files, _map(_survey, files, workers)):
+    surveys = [(path, given, spool / f"{n}.pickle") for n, (path, given) in enumerate(files)]
+    for (path, _, spooled), outcome in zip(surveys, _map(_survey, surveys, workers)):
         say(f"reading {path}")
         if isinstance(outcome, InputError):
             result.errors.append(outcome)
@@ -124,7 +133,7 @@ def _survey_all(
         taken[summary.document.id] = path
         result.summaries.append(summary)
         names |= found
-        jobs.append(("file", path, given))
+        jobs.append(("spooled", spooled, ""))
     return result, jobs, names
 
 
@@ -148,16 +157,17 @@ def build_index(
     cores = os.cpu_count() or 1
     paths, remove = list(paths), set(remove)
     files = [(path, {**given, "corrections": corrections}) for path, given in given_metadata(paths, overrides)]
-    result, jobs, names = _survey_all(files, cores, say)
-    if paths and not jobs:
-        return result  # no file could be read: the index stays as it was
-    with store.writing():
-        if not everything:
-            jobs = _kept_jobs(store, {s.document.id for s in result.summaries}, remove) + jobs
-            names |= harvest(item for kind, _, doc in jobs if kind == "stored" for item, _ in store.items(doc))
-        if not jobs:
-            return result
-        _store_plans(store, jobs, names, result, cores, say, everything)
+    with tempfile.TemporaryDirectory(prefix="policyqa-ingest-") as spool:
+        result, jobs, names = _survey_all(files, cores, say, Path(spool))
+        if paths and not jobs:
+            return result  # no file could be read: the index stays as it was
+        with store.writing():
+            if not everything:
+                jobs = _kept_jobs(store, {s.document.id for s in result.summaries}, remove) + jobs
+                names |= harvest(item for kind, _, doc in jobs if kind == "stored" for item, _ in store.items(doc))
+            if not jobs:
+                return result
+            _store_plans(store, jobs, names, result, cores, say, everything)
     return result
 
 

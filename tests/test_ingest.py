@@ -158,17 +158,17 @@ def test_failed_rebuild_keeps_previous_index(tmp_path: Path, monkeypatch: pytest
     before = Store(db).items()
     assert [(i.doc, i.number) for i, _ in before] == [("a", "1"), ("a", "2"), ("b", "1"), ("b", "2")]
 
-    calls: list[Item] = []
-    original = Store._insert_item
+    calls: list[list[Item]] = []
+    original = Store._insert_items
 
-    def failing_insert(self: Store, item: Item, tokens: list[str]) -> None:
-        """Insert two items, then fail."""
-        calls.append(item)
-        if len(calls) == 3:
+    def failing_insert(self: Store, items: list[Item], tokens: list[list[str]]) -> int:
+        """Insert the first plan's items, then fail on the second plan."""
+        calls.append(items)
+        if len(calls) == 2:
             raise RuntimeError("disk full")
-        original(self, item, tokens)
+        return original(self, items, tokens)
 
-    monkeypatch.setattr(Store, "_insert_item", failing_insert)
+    monkeypatch.setattr(Store, "_insert_items", failing_insert)
     with pytest.raises(RuntimeError, match="disk full"):
         build_index(Store(db), [tmp_path / "plans"])
     monkeypatch.undo()
