@@ -10,8 +10,7 @@ import json
 import os
 import pickle
 import tempfile
-from bisect import bisect_left
-from array import array
+from itertools import islice
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -20,7 +19,7 @@ from typing import TYPE_CHECKING
 from index.corpus import BuildResult, Summary, given_metadata, read_plan
 from index.errors import DuplicateDocument, EmptyCorpus, InputError, NoSuchDocument, StaleIndex
 from index.models import Document, Hit, Item
-from index.rank import BM25, NUMPY_ABOVE, Ranges, idf, top_scores
+from index.rank import BM25, NUMPY_ABOVE, Postings, Ranges, Scorer, idf
 from index.lexicon import fingerprint
 from index.segment import Segmenter, normalize, vocabulary_text
 from index.store import Store
@@ -28,7 +27,7 @@ from index.store import Store
 if TYPE_CHECKING:
     from index.corrections import Corrections
 
-POSTINGS_CACHE = 256 * 2**20  # bytes of postings a long-running process keeps in memory
+POSTINGS_CACHE = 48 * 2**20  # bytes of postings a long-running process keeps in memory
 PARALLEL_ABOVE = 5_000  # items to segment before a second process pays for its start-up
 SURVEY_PARALLEL_ABOVE = 8  # files to read before reading them on all cores pays
 LONGEST_WORD = 50  # jieba keeps every prefix of a dictionary word: memory grows with its square
@@ -45,7 +44,7 @@ def search_text(item: Item) -> str:
     return f"{item.task} {item.text}"
 
 
-# --- building ---------------------------------------------------------------------------------
+# --- building ------------------------------------------------------------------------------------
 #
 # Two passes, each on all cores when there is enough work: the first reads every plan file for
 # the report, the duplicate check and the unit names (which jieba must know before it cuts any
@@ -244,8 +243,9 @@ class Engine:
         self.doc_ranges: dict[str, tuple[int, int]] = {d: (lo, hi) for d, (lo, hi) in json.loads(meta["doc_ranges"]).items()}
         self.part_ranges: list[tuple[str, str, int, int]] = [tuple(p) for p in json.loads(meta["part_ranges"])]
         self._df: dict[str, int] = {}
-        self._cache: OrderedDict[str, tuple[int, bytes, bytes]] = OrderedDict()
+        self._cache: OrderedDict[str, Postings] = OrderedDict()
         self._cached = 0
+        self._scorer: Scorer | None = None
         self._reference = _Reference(store) if ranker == "rank-bm25" else None
         if self.size > NUMPY_ABOVE:
             import numpy  # noqa: F401 - warm the large-postings path at start-up, not on the first question
@@ -287,30 +287,36 @@ class Engine:
     def search(self, tokens: list[str], k: int = 10, scope: Ranges | None = None) -> list[Hit]:
         """The k best items for query tokens (only inside the scope's id ranges, when given)."""
         counts = Counter(tokens)
-        rows = self._postings(counts)
+        found = self._postings(counts)
         if self._reference is not None:
             top = self._reference.top(tokens, k, scope)
         else:
-            top = top_scores(((counts[t], ids, w) for t, (_, ids, w) in rows.items()), k, scope)
+            top = self.scorer.top([(counts[t], found[t]) for t in counts if t in found], k, scope)
         items = self.store.items_by_id([i for i, _ in top])
-        lists = {t: memoryview(ids).cast("i") for t, (_, ids, _) in rows.items()}
-        return [Hit(items[i], score, tuple(sorted(t for t, ids in lists.items() if _holds(ids, i))))
-                for i, score in top]
+        return [Hit(items[i], score, tuple(sorted(t for t, p in found.items() if p.holds(i)))) for i, score in top]
 
-    def _postings(self, terms: Iterable[str]) -> dict[str, tuple[int, bytes, bytes]]:
-        """Postings of terms, the most recently used kept in memory up to POSTINGS_CACHE bytes."""
-        terms = set(terms)
+    @property
+    def scorer(self) -> Scorer:
+        """The stored-postings scorer, its item lengths read on first use."""
+        if self._scorer is None:
+            self._scorer = Scorer(self.size, *self.store.lengths())
+        return self._scorer
+
+    def _postings(self, terms: Iterable[str]) -> dict[str, Postings]:
+        """Postings of terms (in their order), the most recently used kept in memory up to POSTINGS_CACHE bytes."""
+        terms = list(dict.fromkeys(terms))
         missing = [t for t in terms if t not in self._cache]
-        for term, row in self.store.postings(missing).items():
-            self._cache[term] = row
-            self._cached += len(row[1]) + len(row[2])
-        for term in terms & self._cache.keys():
-            self._cache.move_to_end(term)
-        while self._cached > POSTINGS_CACHE and len(self._cache) > 1:
-            _, (_, ids, weights) = self._cache.popitem(last=False)
-            self._cached -= len(ids) + len(weights)
+        for term, postings in self.store.postings(missing).items():
+            self._cache[term] = postings
+            self._cached += postings.nbytes
+        for term in terms:
+            if term in self._cache:
+                self._cache.move_to_end(term)
         found = {t: self._cache[t] for t in terms if t in self._cache}
-        self._df.update({t: df for t, (df, _, _) in found.items()})
+        while self._cached > POSTINGS_CACHE and len(self._cache) > 1:
+            _, postings = self._cache.popitem(last=False)
+            self._cached -= postings.nbytes
+        self._df.update({t: p.df for t, p in found.items()})
         return found
 
     def idf(self, token: str) -> float:
@@ -328,12 +334,12 @@ class Engine:
     def contains_phrase(self, phrase: str, outside: Ranges) -> bool:
         """True when an item outside these id ranges has the phrase in its (normalized) text."""
         tokens = self.segmenter.tokens(phrase)
-        rows = self._postings(tokens)
-        if not tokens or len(rows) < len(set(tokens)):
+        found = self._postings(tokens)
+        if not tokens or len(found) < len(set(tokens)):
             return False
-        _, ids, _ = min(rows.values(), key=lambda r: r[0])
-        candidates = [i for i in array("i", ids) if not any(lo <= i <= hi for lo, hi in outside)]
-        found = self.store.items_by_id(candidates[:PHRASE_CANDIDATES])
+        rarest = min(found.values(), key=lambda p: p.df)
+        candidates = (i for i, _ in rarest.pairs() if not any(lo <= i <= hi for lo, hi in outside))
+        found = self.store.items_by_id(list(islice(candidates, PHRASE_CANDIDATES)))
         return any(phrase in normalize(item.text) for item in found.values())
 
 
@@ -355,8 +361,3 @@ class _Reference:
 
 PHRASE_CANDIDATES = 500  # items read to confirm a phrase; the rarest term's postings are tried first
 
-
-def _holds(ids: memoryview, item_id: int) -> bool:
-    """True when the sorted ids contain item_id."""
-    at = bisect_left(ids, item_id)
-    return at < len(ids) and ids[at] == item_id

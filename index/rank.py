@@ -7,9 +7,12 @@ log((N+1)/n) stays positive, and its delta keeps long items from losing only for
 
 - `BM25` is rank-bm25 itself, the reference: it holds every item's tokens in memory and walks
   them all for each query term (fine for thousands of items, ~200 ms at 100k).
-- `Postings` is the same formula precomputed at ingest: per term, the ids of the items that
-  contain it and each item's weight, stored in SQLite. A query reads only its own terms'
-  rows and adds them up, so it costs milliseconds at 100k items and nothing to load.
+- `Scorer` is the same formula over postings stored at ingest: per term, the items holding it
+  and how often (`Postings`), and per item its length. A query reads only its own terms' rows
+  and finds the exact top k without adding up every posting: the terms that cannot lift an
+  item past the k-th best score found so far are only looked up for the items that can
+  (MaxScore), so a common word costs a lookup per candidate rather than a pass over a million
+  items.
 Both give the same scores up to the constant rank-bm25 adds to every item (delta * idf of each
 query term, matching or not), which is left out here so that 0 means "no match".
 """
@@ -17,21 +20,32 @@ query term, matching or not), which is left out here so that 0 means "no match".
 from __future__ import annotations
 
 import math
+import threading
 from array import array
+from bisect import bisect_left
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 
 K1, B, DELTA = 1.5, 0.75, 1.0  # rank-bm25's BM25Plus defaults
 NUMPY_ABOVE = 5_000  # postings to add up (or item ids in the index) before numpy is worth importing
 SMALL = 64  # postings a dict adds up faster than numpy's fixed costs
-DENSE_SHARE = 32  # above one posting per this many ids, sum over every id rather than sort the postings
-SAMPLE = 10_000  # items sampled to bound the k-th best score before picking the top k
+DENSE_SHARE = 5  # a term in more than one item of this many is stored as a count per item id (1 byte
+#                  an item) rather than as ids and counts (5 bytes a posting)
+FIRST = 1_024  # postings of the most decisive terms scored in full first, to bound the k-th best score
+SLACK = 1e-9  # relative margin on every bound: sums in another order differ in the last bits
+CHUNK = 1 << 21  # postings the builder collects before sorting them by term
 
 
 def idf(size: int, df: int) -> float:
     """BM25Plus idf; an unseen term (df 0) counts as found in half an item, the rarest there is."""
     return math.log((size + 1) / (df or 0.5))
+
+
+def length_norm(length: int, average: float) -> float:
+    """The length part of BM25's denominator for an item of this many tokens."""
+    return K1 * (1 - B + B * length / average)
 
 
 class BM25:
@@ -52,125 +66,291 @@ class BM25:
         return [float(s) - floor for s in self._bm25.get_scores(known)]
 
 
-@dataclass
-class PostingsBuilder:
-    """Collects (item id, tokens) at ingest and yields each term's postings with their weights."""
+@dataclass(frozen=True)
+class Postings:
+    """One term's postings as stored: the items holding it and how often.
 
-    ids: dict[str, array] = field(default_factory=dict)
-    tfs: dict[str, array] = field(default_factory=dict)
-    lengths: dict[int, int] = field(default_factory=dict)
+    Sparse: `ids` (uint32, ascending) and one count per id. Dense (a term in more than one item
+    of DENSE_SHARE): no ids, a count for every item id from 0 up (0 where it is absent).
+    Counts are uint8, or uint16 when `wide`. `top` is the largest weight the term gives any
+    item, an upper bound for pruning.
+    """
 
-    def add(self, item_id: int, tokens: Sequence[str]) -> None:
-        """Count one item's tokens."""
-        self.lengths[item_id] = len(tokens)
-        for term, tf in Counter(tokens).items():
-            self.ids.setdefault(term, array("i")).append(item_id)
-            self.tfs.setdefault(term, array("i")).append(tf)
-
-    @property
-    def size(self) -> int:
-        """Items counted."""
-        return len(self.lengths)
+    df: int
+    dense: bool
+    wide: bool
+    ids: bytes
+    counts: bytes
+    top: float
 
     @property
-    def average_length(self) -> float:
-        """Mean tokens per item."""
-        return sum(self.lengths.values()) / self.size if self.size else 0.0
+    def nbytes(self) -> int:
+        """Bytes held."""
+        return len(self.ids) + len(self.counts)
 
-    def rows(self) -> Iterator[tuple[str, int, bytes, bytes]]:
-        """(term, df, item ids as int32 bytes, weights as float64 bytes) per term."""
-        size, avgdl = self.size, self.average_length or 1.0
-        for term, ids in self.ids.items():
-            weight = idf(size, len(ids)) * (K1 + 1)
-            weights = array("d", (
-                weight * tf / (K1 * (1 - B + B * self.lengths[i] / avgdl) + tf)
-                for i, tf in zip(ids, self.tfs[term])
-            ))
-            yield term, len(ids), ids.tobytes(), weights.tobytes()
+    def pairs(self) -> Iterator[tuple[int, int]]:
+        """(item id, count) of every item holding the term, in id order."""
+        counts = array("H" if self.wide else "B", self.counts)
+        if self.dense:
+            return ((i, c) for i, c in enumerate(counts) if c)
+        return zip(array("I", self.ids), counts)
+
+    def holds(self, item_id: int) -> bool:
+        """True when the item holds the term."""
+        width = 2 if self.wide else 1
+        if self.dense:
+            at = item_id * width
+            return at < len(self.counts) and any(self.counts[at : at + width])
+        ids = memoryview(self.ids).cast("I")
+        at = bisect_left(ids, item_id)
+        return at < len(ids) and ids[at] == item_id
+
+    def item_ids(self) -> list[int]:
+        """The ids of the items holding the term, ascending."""
+        return [i for i, _ in self.pairs()]
 
 
 Ranges = tuple[tuple[int, int], ...]  # inclusive item-id ranges a search is restricted to
+Terms = Sequence[tuple[int, Postings]]  # (times in the query, postings) per query term, in query order
 
 
-def top_scores(rows: Iterable[tuple[int, bytes, bytes]], k: int, ranges: Ranges | None = None) -> list[tuple[int, float]]:
-    """The k best (item id, score) from (query-term count, ids, weights) rows, best first.
+class PostingsBuilder:
+    """Collects (item id, tokens) at ingest, in id order, and yields each term's Postings."""
 
-    An item's score is the sum of its weights over the query terms; ties go to the lower id.
-    Every way of adding them up below adds an item's weights in the same order, so each gives
-    the same sums to the last bit and the same top k.
-    """
-    rows = list(rows)
-    if k <= 0:
-        return []
-    postings = sum(len(ids) for _, ids, _ in rows) // 4
-    last = max((memoryview(ids).cast("i")[-1] for _, ids, _ in rows if ids), default=0)
-    # numpy pays above a few dozen postings, once loaded: an index of more than NUMPY_ABOVE ids
-    # has it loaded at start-up (Engine), a small one only for a query that long.
-    if postings > NUMPY_ABOVE or (postings > SMALL and last > NUMPY_ABOVE):
-        return _top_numpy(rows, k, ranges, dense=postings * DENSE_SHARE > last)
-    scores: dict[int, float] = {}
-    for count, ids, weights in rows:
-        for item_id, weight in zip(array("i", ids), array("d", weights)):
-            scores[item_id] = scores.get(item_id, 0.0) + count * weight
-    ranked = sorted((i for i in scores if ranges is None or _inside(i, ranges)), key=lambda i: (-scores[i], i))
-    return [(i, scores[i]) for i in ranked[:k] if scores[i] > 0]
+    def __init__(self) -> None:
+        self._vocabulary: dict[str, int] = {}
+        self._terms, self._ids, self._counts = array("i"), array("i"), array("i")
+        self._sorted: list[tuple[object, object, object]] = []  # (term numbers, ids, counts) chunks, numpy
+        self.lengths = array("I")  # tokens per item id (0 where no item)
+        self.size = 0
+        self._tokens = 0
+
+    def add(self, item_id: int, tokens: Sequence[str]) -> None:
+        """Count one item's tokens (ids must come in ascending order)."""
+        if item_id < len(self.lengths):
+            raise ValueError(f"item {item_id} added after item {len(self.lengths) - 1}")
+        self.lengths.extend([0] * (item_id - len(self.lengths)))
+        self.lengths.append(len(tokens))
+        self.size += 1
+        self._tokens += len(tokens)
+        counts = Counter(tokens)
+        vocabulary = self._vocabulary
+        self._terms.extend([vocabulary.setdefault(t, len(vocabulary)) for t in counts])
+        self._ids.extend([item_id] * len(counts))
+        self._counts.extend(counts.values())
+        if len(self._terms) >= CHUNK:
+            self._flush()
+
+    @property
+    def average_length(self) -> float:
+        """Mean tokens per item (1 for an empty index, so that no division fails)."""
+        return self._tokens / self.size if self.size and self._tokens else 1.0
+
+    def _flush(self) -> None:
+        """Sort the collected postings by term (ids stay ascending within a term) and set them aside."""
+        import numpy as np
+
+        if not self._terms:
+            return
+        terms = np.frombuffer(self._terms, dtype=np.int32)
+        order = np.argsort(terms, kind="stable")
+        self._sorted.append((terms[order], np.frombuffer(self._ids, dtype=np.int32)[order].astype(np.uint32),
+                             np.frombuffer(self._counts, dtype=np.int32)[order]))
+        self._terms, self._ids, self._counts = array("i"), array("i"), array("i")
+
+    def rows(self) -> Iterator[tuple[str, Postings]]:
+        """(term, postings) of every term, weights' upper bounds computed for this index's size."""
+        import numpy as np
+
+        self._flush()
+        norms = length_norm(np.frombuffer(self.lengths, dtype=np.uint32), self.average_length)
+        span = len(self.lengths)
+        # Where each term's postings lie in each sorted chunk.
+        chunks = []
+        for terms, ids, counts in self._sorted:
+            starts = np.searchsorted(terms, np.arange(len(self._vocabulary) + 1))
+            chunks.append((starts, ids, counts))
+        for term, number in self._vocabulary.items():
+            ids = np.concatenate([c[1][c[0][number] : c[0][number + 1]] for c in chunks])
+            counts = np.concatenate([c[2][c[0][number] : c[0][number + 1]] for c in chunks])
+            weight = idf(self.size, len(ids)) * (K1 + 1)
+            top = float((weight * counts / (norms[ids] + counts)).max())
+            wide = bool(counts.max() > 255)
+            dtype = np.uint16 if wide else np.uint8
+            if len(ids) * DENSE_SHARE > span:
+                dense = np.zeros(span, dtype=dtype)
+                dense[ids] = counts
+                yield term, Postings(len(ids), True, wide, b"", dense.tobytes(), top)
+            else:
+                yield term, Postings(len(ids), False, wide, ids.tobytes(), counts.astype(dtype).tobytes(), top)
+
+
+class Scorer:
+    """The exact top k over stored postings, for an index of `size` items with these item lengths."""
+
+    def __init__(self, size: int, lengths: bytes, average: float) -> None:
+        self.size = size
+        self.average = average
+        self._lengths = array("I", lengths)
+        self._norms = None  # numpy array of every item's length norm, made on first use
+        self._free: list = []  # zeroed numpy arrays over every item id, one per search running at once
+        self._lock = threading.Lock()
+
+    def weight(self, df: int) -> float:
+        """A term's idf times (k1 + 1): its weight in an item that holds it infinitely often."""
+        return idf(self.size, df) * (K1 + 1)
+
+    def top(self, terms: Terms, k: int, ranges: Ranges | None = None) -> list[tuple[int, float]]:
+        """The k best (item id, score), best first, ties to the lower id.
+
+        An item's score is the sum over the query terms it holds, in query order, of
+        count * weight * tf / (norm + tf). Every path below adds an item's weights in that same
+        order, so each gives the same sums to the last bit and the same top k.
+        """
+        if k <= 0 or not terms:
+            return []
+        postings = sum(p.df for _, p in terms)
+        if postings > NUMPY_ABOVE or (postings > SMALL and len(self._lengths) > NUMPY_ABOVE):
+            return self._top_numpy(terms, k, ranges)
+        scores: dict[int, float] = {}
+        for count, p in terms:
+            weight = self.weight(p.df)
+            for item_id, tf in p.pairs():
+                w = weight * tf / (length_norm(self._lengths[item_id], self.average) + tf)
+                scores[item_id] = scores.get(item_id, 0.0) + (w * count if count > 1 else w)
+        ranked = sorted((i for i in scores if ranges is None or _inside(i, ranges)), key=lambda i: (-scores[i], i))
+        return [(i, scores[i]) for i in ranked[:k]]
+
+    # --- numpy: MaxScore -------------------------------------------------------------------------
+
+    def _numpy_norms(self):  # noqa: ANN202 - numpy array
+        """Every item's length norm, indexed by item id."""
+        import numpy as np
+
+        if self._norms is None:
+            self._norms = length_norm(np.frombuffer(self._lengths, dtype=np.uint32), self.average)
+        return self._norms
+
+    def _top_numpy(self, terms: Terms, k: int, ranges: Ranges | None) -> list[tuple[int, float]]:
+        """The exact top k by MaxScore: terms that cannot lift a new item into the top k are only looked up.
+
+        The terms are taken most decisive first (highest bound on what they add to a score).
+        Each either brings in its items as candidates or, once the bounds of it and every term
+        after it add up to less than the k-th best score so far (a lower bound of the final
+        k-th best), is only looked up for the candidates there are: no item outside them can
+        reach the top k. After each term, the candidates whose score so far plus the bounds of
+        the terms still to come cannot reach that k-th best are dropped. A top-k item is never
+        dropped: its score so far plus those bounds is at least its score. The survivors are
+        scored in full, each term added in query order, so the sums are those of a full sort.
+        """
+        import numpy as np
+
+        bounds = [count * p.top for count, p in terms]
+        order = sorted(range(len(terms)), key=lambda j: -bounds[j])
+        after = [sum(bounds[j] for j in order[i:]) for i in range(len(order) + 1)]
+        with self._scratch(np) as sums:  # scores so far by item id, 0 for an item not seen yet
+            candidates, seen, floor = np.zeros(0, dtype=np.int64), [], 0.0
+            try:
+                for at, j in enumerate(order):
+                    count, p = terms[j]
+                    if len(candidates) >= k and after[at] * (1 + SLACK) < floor * (1 - SLACK):
+                        sums[candidates] += self._weights(np, count, p, candidates, _lookup(np, p, candidates))
+                    else:
+                        ids, tf = _held(np, p, ranges)
+                        new = ids[sums[ids] == 0]
+                        sums[ids] += self._weights(np, count, p, ids, tf)
+                        seen.append(new)
+                        candidates = np.concatenate([candidates, new])
+                    if len(candidates) > k:
+                        scores = sums[candidates]
+                        floor = max(floor, _kth(np, scores, k))
+                        candidates = candidates[(scores + after[at + 1]) * (1 + SLACK) >= floor * (1 - SLACK)]
+            finally:
+                for ids in seen:
+                    sums[ids] = 0.0
+        candidates.sort()
+        scores = self._full(np, terms, candidates)
+        if len(candidates) > k:  # keep every item tied with the k-th, so the lower ids can win the tie
+            tied = scores >= _kth(np, scores, k)
+            candidates, scores = candidates[tied], scores[tied]
+        best = np.lexsort((candidates, -scores))[:k]
+        return [(int(candidates[i]), float(scores[i])) for i in best]
+
+    @contextmanager
+    def _scratch(self, np) -> Iterator:  # noqa: ANN001 - numpy
+        """An array of zeros over every item id, for one search at a time (handed back zeroed)."""
+        with self._lock:
+            sums = self._free.pop() if self._free else np.zeros(len(self._lengths))
+        try:
+            yield sums
+        finally:
+            with self._lock:
+                self._free.append(sums)
+
+    def _weights(self, np, count: int, p: Postings, ids, tf):  # noqa: ANN001, ANN202 - numpy
+        """count * weight * tf / (norm + tf) for these items and counts (0 where tf is 0)."""
+        w = self.weight(p.df) * tf / (self._numpy_norms()[ids] + tf)
+        return w * count if count > 1 else w
+
+    def _full(self, np, terms: Terms, ids):  # noqa: ANN001, ANN202 - numpy
+        """The full scores of these items (sorted ids), each term added in query order."""
+        sums = np.zeros(len(ids))
+        for count, p in terms:
+            sums += self._weights(np, count, p, ids, _lookup(np, p, ids))
+        return sums
+
+
+def _held(np, p: Postings, ranges: Ranges | None):  # noqa: ANN001, ANN202 - numpy
+    """(ids, counts) of the items holding the term, inside the ranges."""
+    counts = _counts(np, p)
+    if p.dense:
+        ids = _restrict(np, np.flatnonzero(counts), ranges)
+        return ids, counts[ids]
+    ids = np.frombuffer(p.ids, dtype=np.uint32)
+    if ranges is None:
+        return ids, counts
+    keep = _restrict_mask(np, ids, ranges)
+    return ids[keep], counts[keep]
+
+
+def _counts(np, p: Postings):  # noqa: ANN001, ANN202 - numpy
+    """The stored counts as an array (one per id, or one per item id when dense)."""
+    return np.frombuffer(p.counts, dtype=np.uint16 if p.wide else np.uint8)
+
+
+def _lookup(np, p: Postings, ids):  # noqa: ANN001, ANN202 - numpy
+    """How often each of these items (sorted ids) holds the term (0 where it does not)."""
+    counts = _counts(np, p)
+    if p.dense:
+        return counts[ids]
+    held = np.frombuffer(p.ids, dtype=np.uint32)
+    at = np.minimum(np.searchsorted(held, ids), len(held) - 1)
+    return np.where(held[at] == ids, counts[at], 0)
+
+
+def _kth(np, values, k: int) -> float:  # noqa: ANN001 - numpy
+    """The k-th largest value (the smallest, when there are fewer)."""
+    if len(values) <= k:
+        return float(values.min()) if len(values) else 0.0
+    return float(np.partition(values, len(values) - k)[len(values) - k])
+
+
+def _restrict_mask(np, ids, ranges: Ranges | None):  # noqa: ANN001, ANN202 - numpy
+    """Which of these sorted ids lie inside the ranges."""
+    if ranges is None:
+        return np.ones(len(ids), dtype=bool)
+    keep = np.zeros(len(ids), dtype=bool)
+    for lo, hi in ranges:
+        start, end = np.searchsorted(ids, (lo, hi + 1))
+        keep[start:end] = True
+    return keep
+
+
+def _restrict(np, ids, ranges: Ranges | None):  # noqa: ANN001, ANN202 - numpy
+    """The sorted ids inside the ranges."""
+    return ids if ranges is None else ids[_restrict_mask(np, ids, ranges)]
 
 
 def _inside(item_id: int, ranges: Ranges) -> bool:
     """True when the id lies in one of the ranges."""
     return any(lo <= item_id <= hi for lo, hi in ranges)
-
-
-def _top_numpy(rows: list[tuple[int, bytes, bytes]], k: int, ranges: Ranges | None, dense: bool) -> list[tuple[int, float]]:
-    """top_scores with numpy: sums over every id up to the largest (dense), else over the ids found."""
-    import numpy as np
-
-    ids = np.concatenate([np.frombuffer(i, dtype=np.int32) for _, i, _ in rows])
-    weights = np.concatenate([np.frombuffer(w, dtype=np.float64) * c if c > 1 else np.frombuffer(w, dtype=np.float64)
-                              for c, _, w in rows])
-    if dense:
-        found, sums = None, np.bincount(ids, weights=weights)
-    else:  # few postings among many ids: sort them rather than zero and scan an array over all ids
-        found, where = np.unique(ids, return_inverse=True)
-        sums = np.bincount(where, weights=weights)
-    if ranges is not None:
-        _restrict(np, sums, found, ranges)
-    floor = _floor(np, sums, rows, k) if dense else 0.0
-    candidates = np.flatnonzero(sums >= floor) if floor > 0 else np.flatnonzero(sums > 0)
-    best = _pick(np, sums, candidates if found is None else found[candidates], candidates, k)
-    return [(int(i if found is None else found[i]), float(sums[i])) for i in best]
-
-
-def _restrict(np, sums, found, ranges: Ranges) -> None:  # noqa: ANN001 - numpy types
-    """Zero the sums outside the id ranges; found holds each sum's id, or is None when sums are indexed by id."""
-    keep = np.zeros(len(sums), dtype=bool)
-    for lo, hi in ranges:
-        start, end = (lo, hi + 1) if found is None else np.searchsorted(found, (lo, hi + 1))
-        keep[start:end] = True
-    sums[~keep] = 0.0
-
-
-def _pick(np, sums, ids, candidates, k: int):  # noqa: ANN001, ANN202 - numpy types
-    """The k best of the candidate positions (their item ids given): highest sum first, ties to the lower id."""
-    if len(candidates) > k:  # keep every item tied with the k-th, so the lower ids can win the tie
-        kth = np.partition(sums[candidates], len(candidates) - k)[len(candidates) - k]
-        tied = sums[candidates] >= kth
-        candidates, ids = candidates[tied], ids[tied]
-    return candidates[np.lexsort((ids, -sums[candidates]))][:k]
-
-
-def _floor(np, sums, rows: list[tuple[int, bytes, bytes]], k: int) -> float:  # noqa: ANN001 - numpy types
-    """A lower bound of the k-th best of sums indexed by id, or 0 when there are too few items to sample.
-
-    The k-th best score of any k or more distinct items bounds the k-th best overall from below,
-    so only the items scoring at least that need partitioning. The items are an even sample of
-    all ids (every step-th) plus those of the rarest query term, which usually puts the bound near
-    the top. Rarest ids already in the stride are left out: an item counted twice could lift the
-    bound above the true k-th score and lose hits.
-    """
-    if len(sums) <= SAMPLE:
-        return 0.0
-    step = len(sums) // SAMPLE
-    rarest = np.frombuffer(min(rows, key=lambda row: len(row[1]))[1], dtype=np.int32)[:SAMPLE]
-    sample = sums[np.concatenate([np.arange(0, len(sums), step), rarest[rarest % step != 0]])]
-    return float(np.partition(sample, len(sample) - k)[len(sample) - k]) if len(sample) >= k else 0.0

@@ -1,9 +1,9 @@
 """The SQLite index (the only module that imports sqlite_utils, and only to write).
 
 Tables: documents; items (with their search tokens); item_units, one row per (item, unit,
-role); postings, per term the BM25 weights of the items containing it (index/rank.py), so a
-query reads only its own terms; meta (vocabulary, sizes, id ranges per document and part);
-questions and feedback, the bot's log (chat ids hashed), which a rebuild leaves alone.
+role); postings, per term the items containing it and how often (index/rank.py), so a
+query reads only its own terms; lengths, the tokens of every item; meta (vocabulary, sizes, id
+ranges per document and part); questions and feedback, the bot's log (chat ids hashed), which a rebuild leaves alone.
 Writes happen in one transaction: if a rebuild fails midway the previous index still answers.
 Reads use the standard library's sqlite3 alone, so a query process starts fast.
 """
@@ -28,12 +28,12 @@ from index.errors import (
     DiskFull, IndexCorrupt, IndexLocked, IndexMissing, IndexProblem, IndexReadOnly, PolicyQAError, StaleIndex,
 )
 from index.models import Document, Item, Unit, Units
-from index.rank import PostingsBuilder, Ranges
+from index.rank import Postings, PostingsBuilder, Ranges
 
 DatabaseError = sqlite3.Error  # what an edge catches to pass to explain()
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
 _TOKENS = json.JSONEncoder(ensure_ascii=False)  # the tokens column; one encoder (json.dumps with options builds one per call)
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (id TEXT PRIMARY KEY, title TEXT, region TEXT, level TEXT,
@@ -43,7 +43,9 @@ CREATE TABLE IF NOT EXISTS items (id INTEGER PRIMARY KEY, doc TEXT, number TEXT,
     due TEXT, ongoing INTEGER, corrected INTEGER);
 CREATE TABLE IF NOT EXISTS item_units (item_id INTEGER, position INTEGER, name TEXT,
     normalized TEXT, role TEXT, collective INTEGER);
-CREATE TABLE IF NOT EXISTS postings (term TEXT PRIMARY KEY, df INTEGER, ids BLOB, weights BLOB);
+CREATE TABLE IF NOT EXISTS postings (term TEXT PRIMARY KEY, df INTEGER, dense INTEGER, wide INTEGER, ids BLOB,
+    counts BLOB, top REAL);
+CREATE TABLE IF NOT EXISTS lengths (lengths BLOB, average REAL);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS questions (id INTEGER PRIMARY KEY, at TEXT, chat TEXT, question TEXT,
     intent TEXT, items TEXT, latency_ms REAL, no_answer INTEGER);
@@ -54,7 +56,8 @@ CREATE INDEX IF NOT EXISTS item_units_item ON item_units (item_id);
 CREATE INDEX IF NOT EXISTS item_units_normalized ON item_units (normalized);
 CREATE INDEX IF NOT EXISTS item_units_name ON item_units (name);
 """
-_INDEX_TABLES = ("item_units", "items", "documents", "postings")
+_ITEM_COLUMNS = "id, doc, number, position, task, text, units_raw, deadline, line, due, ongoing, corrected"  # not tokens
+_INDEX_TABLES = ("item_units", "items", "documents", "postings", "lengths")
 
 
 def part_of(item: Item) -> str:
@@ -79,8 +82,8 @@ class Store:
             self.conn = self._connect()
             if not self.readonly:
                 self.conn.execute("PRAGMA journal_mode=WAL")
-            self.conn.execute("PRAGMA cache_size=-65536")  # 64 MB: postings of common terms stay in memory
-            self.conn.execute("PRAGMA mmap_size=1073741824")
+            # 16 MB of pages; no memory map: mapped pages would count in a query process's memory.
+            self.conn.execute("PRAGMA cache_size=-16384")
             self._check_schema()
         except sqlite3.Error as exc:
             raise explain(self.path, exc) from None
@@ -254,9 +257,12 @@ class Store:
         return builder
 
     def _write_postings(self, builder: PostingsBuilder) -> None:
-        """Replace every term's postings."""
+        """Replace every term's postings and the items' lengths."""
         self.conn.execute("DELETE FROM postings")
-        self.conn.executemany("INSERT INTO postings VALUES (?, ?, ?, ?)", builder.rows())
+        self.conn.executemany("INSERT INTO postings VALUES (?, ?, ?, ?, ?, ?, ?)", (
+            (term, p.df, int(p.dense), int(p.wide), p.ids, p.counts, p.top) for term, p in builder.rows()))
+        self.conn.execute("DELETE FROM lengths")
+        self.conn.execute("INSERT INTO lengths VALUES (?, ?)", [builder.lengths.tobytes(), builder.average_length])
 
     def _summary(self) -> dict[str, str]:
         """Sizes, id ranges per document and per part, and unit names, for the meta table."""
@@ -437,7 +443,7 @@ class Store:
         if ranges is not None:
             where = f"({where}) AND ({' OR '.join(['id BETWEEN ? AND ?'] * len(ranges)) or '0'})"
             args = [*args, *(bound for pair in ranges for bound in pair)]
-        rows = self._rows(f"SELECT * FROM items WHERE {where} ORDER BY id", args)
+        rows = self._rows(f"SELECT {_ITEM_COLUMNS} FROM items WHERE {where} ORDER BY id", args)
         units = self._units_by_item([r["id"] for r in rows])
         return [(r["id"], self._item(r, units.get(r["id"], ()))) for r in rows]
 
@@ -451,13 +457,19 @@ class Store:
             return {}
         return dict(self.items_where(f"id IN ({','.join('?' * len(ids))})", list(ids)))
 
-    def postings(self, terms: Iterable[str]) -> dict[str, tuple[int, bytes, bytes]]:
-        """(df, ids, weights) of each known term."""
+    def postings(self, terms: Iterable[str]) -> dict[str, Postings]:
+        """The postings of each known term."""
         terms = list(set(terms))
         if not terms:
             return {}
         rows = self._rows(f"SELECT * FROM postings WHERE term IN ({','.join('?' * len(terms))})", terms)
-        return {r["term"]: (r["df"], r["ids"], r["weights"]) for r in rows}
+        return {r["term"]: Postings(r["df"], bool(r["dense"]), bool(r["wide"]), r["ids"], r["counts"], r["top"])
+                for r in rows}
+
+    def lengths(self) -> tuple[bytes, float]:
+        """Tokens per item id (uint32, 0 where no item) and the mean over the items."""
+        found = self._rows("SELECT lengths, average FROM lengths")
+        return (found[0][0], found[0][1]) if found else (b"", 1.0)
 
     def unit_names(self) -> list[str]:
         """Every distinct unit name, as normalized."""

@@ -11,14 +11,14 @@ import pytest
 
 from bot.answer import Answerer
 from index.engine import Engine, build_index, search_text
-from index.rank import BM25, PostingsBuilder, Ranges, top_scores
+from index.rank import BM25, Postings, PostingsBuilder, Ranges, Scorer
 from index.store import Store
 
 DATA = Path(__file__).parent / "data"
 QUESTIONS = [json.loads(line)["q"] for line in (DATA / "dev.jsonl").read_text(encoding="utf-8").splitlines()]
 
 
-Rows = list[tuple[int, bytes, bytes]]
+Rows = dict[str, Postings]
 
 
 def reference_top(reference: BM25, query: list[str], k: int = 10, scope: Ranges | None = None) -> list[int]:
@@ -28,23 +28,25 @@ def reference_top(reference: BM25, query: list[str], k: int = 10, scope: Ranges 
     return sorted(inside, key=lambda i: (-scores[i - 1], i))[:k]
 
 
-def postings_top(rows: dict[str, tuple[bytes, bytes]], query: list[str], k: int = 10, scope: Ranges | None = None) -> list[int]:
+def postings_top(index: tuple[Scorer, Rows], query: list[str], k: int = 10, scope: Ranges | None = None) -> list[int]:
     """The stored-postings top k item ids (1-based), ordered by score to 9 decimals as reference_top."""
-    scored = top_scores(query_rows(rows, query), k + 10, scope)
+    scorer, rows = index
+    scored = scorer.top(query_terms(rows, query), k + 10, scope)
     return [i for i, _ in sorted(scored, key=lambda pair: (-round(pair[1], 9), pair[0]))][:k]
 
 
-def postings_rows(corpus: list[list[str]]) -> dict[str, tuple[bytes, bytes]]:
-    """Each term's (ids, weights) as the store keeps them, items numbered from 1."""
+def postings_index(corpus: list[list[str]]) -> tuple[Scorer, Rows]:
+    """A scorer and each term's postings as the store keeps them, items numbered from 1."""
     builder = PostingsBuilder()
     for item_id, tokens in enumerate(corpus, 1):
         builder.add(item_id, tokens)
-    return {term: (ids, weights) for term, _, ids, weights in builder.rows()}
+    rows = dict(builder.rows())
+    return Scorer(builder.size, builder.lengths.tobytes(), builder.average_length), rows
 
 
-def query_rows(rows: dict[str, tuple[bytes, bytes]], tokens: list[str]) -> Rows:
-    """(count, ids, weights) of the known query terms, as the engine passes them."""
-    return [(tokens.count(t), *rows[t]) for t in dict.fromkeys(tokens) if t in rows]
+def query_terms(rows: Rows, tokens: list[str]) -> list[tuple[int, Postings]]:
+    """(count, postings) of the known query terms in query order, as the engine passes them."""
+    return [(tokens.count(t), rows[t]) for t in dict.fromkeys(tokens) if t in rows]
 
 
 def test_postings_agree_with_rank_bm25_on_the_corpus(index_db: Path) -> None:
@@ -52,10 +54,10 @@ def test_postings_agree_with_rank_bm25_on_the_corpus(index_db: Path) -> None:
     engine = Engine.open(index_db)
     corpus = [tokens for _, tokens in Store(index_db).items()]
     assert len(corpus) == 242
-    rows, reference = postings_rows(corpus), BM25(corpus)
+    index, reference = postings_index(corpus), BM25(corpus)
     for question in QUESTIONS:
         query = engine.segmenter.tokens(question)
-        assert postings_top(rows, query) == reference_top(reference, query), question
+        assert postings_top(index, query) == reference_top(reference, query), question
 
 
 def test_engine_answers_the_same_with_either_ranker(index_db: Path) -> None:
@@ -122,14 +124,16 @@ def random_query(rng: random.Random, corpus: list[list[str]], size: int) -> tupl
     return tokens, rng.choice((1, 3, 10, 10, 50)), scope
 
 
-def full_sort(rows: Rows, size: int, k: int, scope: Ranges | None) -> list[tuple[int, float]]:
-    """Every item's score summed with numpy in the same order, then all of them sorted."""
+def full_sort(scorer: Scorer, terms: list[tuple[int, Postings]], k: int, scope: Ranges | None) -> list[tuple[int, float]]:
+    """Every item's score: each posting's weight summed with numpy in query order, then all of them sorted."""
     import numpy as np
 
-    sums = np.zeros(size + 1)
-    for count, ids, weights in rows:
-        np.add.at(sums, np.frombuffer(ids, dtype=np.int32), np.frombuffer(weights) * count)
-    ids = np.arange(size + 1)
+    sums = np.zeros(len(scorer._lengths))
+    for count, p in terms:
+        ids, tf = (np.array(column, dtype=np.int64) for column in zip(*p.pairs()))
+        weights = scorer.weight(p.df) * tf / (scorer._numpy_norms()[ids] + tf)
+        np.add.at(sums, ids, weights * count if count > 1 else weights)
+    ids = np.arange(len(sums))
     keep = sums > 0
     if scope is not None:
         keep &= np.any([(ids >= lo) & (ids <= hi) for lo, hi in scope], axis=0)
@@ -138,40 +142,58 @@ def full_sort(rows: Rows, size: int, k: int, scope: Ranges | None) -> list[tuple
 
 
 def test_top_k_equals_a_full_sort_on_thousands_of_queries(monkeypatch: pytest.MonkeyPatch) -> None:
-    """3,000 random queries at 4 sizes: the top k is exactly a full sort's, whichever way it is found.
+    """3,000 random queries at 4 sizes: the top k is exactly a full sort's, ids and scores, whichever way it is found.
 
-    The sizes make every path run: few postings or a small index (a dict in Python), postings
-    sparse among many ids (numpy, sorted), dense ones over at most 10,000 ids (numpy, no sample),
-    over 10,000 < N < 20,000 (a sample of every id, which once counted the rarest term's items
-    twice) and beyond (a sample of every 4th id).
+    The sizes and queries make every path run: few postings or a small index (a dict in
+    Python); numpy, where each term either brings its items in as candidates (stored sparse
+    or dense) or, once it cannot lift a new item into the top k, is only looked up for them.
     """
     import index.rank as rank
 
+    calls: Counter[str] = Counter()
+    held, lookup, full = rank._held, rank._lookup, rank.Scorer._full
+
+    def held_spy(np, p, ranges):  # noqa: ANN001, ANN202 - counts what ran
+        calls["dense term brought in" if p.dense else "sparse term brought in"] += 1
+        return held(np, p, ranges)
+
+    def lookup_spy(np, p, ids):  # noqa: ANN001, ANN202
+        calls["lookups"] += 1
+        return lookup(np, p, ids)
+
+    def full_spy(self, np, terms, ids):  # noqa: ANN001, ANN202
+        calls["numpy"] += 1
+        calls["lookups"] -= len(terms)  # the final scoring looks every term up: not a term looked up only
+        return full(self, np, terms, ids)
+
+    monkeypatch.setattr(rank, "_held", held_spy)
+    monkeypatch.setattr(rank, "_lookup", lookup_spy)
+    monkeypatch.setattr(rank.Scorer, "_full", full_spy)
     paths: Counter[str] = Counter()
-    top_numpy, floor = rank._top_numpy, rank._floor
-
-    def numpy_spy(rows, k, ranges, dense):  # noqa: ANN001, ANN202 - records which path ran
-        paths["numpy, sparse"] += not dense
-        return top_numpy(rows, k, ranges, dense)
-
-    def floor_spy(np, sums, rows, k):  # noqa: ANN001, ANN202
-        paths[f"numpy, dense, step {len(sums) // rank.SAMPLE}"] += 1
-        return floor(np, sums, rows, k)
-
-    monkeypatch.setattr(rank, "_top_numpy", numpy_spy)
-    monkeypatch.setattr(rank, "_floor", floor_spy)
     rng = random.Random(15)
     for size in (3_000, 9_000, 15_000, 45_000):
         corpus = zipf_corpus(size, seed=size)
-        rows = postings_rows(corpus)
+        scorer, rows = postings_index(corpus)
         for _ in range(750):
             tokens, k, scope = random_query(rng, corpus, size)
-            chosen, numpy_runs = query_rows(rows, tokens), paths.total()
-            assert top_scores(chosen, k, scope) == full_sort(chosen, size, k, scope), (size, tokens, k, scope)
-            paths["python"] += paths.total() == numpy_runs
+            chosen, before = query_terms(rows, tokens), Counter(calls)
+            assert scorer.top(chosen, k, scope) == full_sort(scorer, chosen, k, scope), (size, tokens, k, scope)
+            ran = calls - before
+            paths["python"] += bool(chosen) and not ran["numpy"]
+            paths.update(path for path in ran if path != "lookups")
+            paths["term looked up only"] += ran["lookups"] > 0
     assert min(paths.values()) >= 100, paths
-    assert set(paths) == {"python", "numpy, sparse", "numpy, dense, step 0", "numpy, dense, step 1",
-                          "numpy, dense, step 4"}
+    assert set(paths) == {"python", "numpy", "sparse term brought in", "dense term brought in", "term looked up only"}
+
+
+def test_postings_are_dense_for_common_terms_and_sparse_for_rare_ones() -> None:
+    """A term in more than one item of five is a count per item id; both layouts answer the same questions."""
+    scorer, rows = postings_index([["common", "rare"], ["common"], ["common", "common"], ["other"], ["other"],
+                                   ["other"], ["other"], ["other"], ["other"], ["other"], ["other"]])
+    assert rows["common"].dense and not rows["rare"].dense
+    assert rows["common"].df == 3 and list(rows["common"].pairs()) == [(1, 1), (2, 1), (3, 2)]
+    assert [rows["common"].holds(i) for i in (0, 1, 3, 4, 11, 12)] == [False, True, True, False, False, False]
+    assert rows["rare"].item_ids() == [1] and rows["rare"].holds(1) and not rows["rare"].holds(2)
 
 
 def test_top_k_equals_rank_bm25_on_random_queries() -> None:
@@ -179,16 +201,14 @@ def test_top_k_equals_rank_bm25_on_random_queries() -> None:
     rng = random.Random(16)
     size = 12_000
     corpus = zipf_corpus(size, seed=16)
-    rows, reference = postings_rows(corpus), BM25(corpus)
+    index, reference = postings_index(corpus), BM25(corpus)
     for _ in range(300):
         tokens, k, scope = random_query(rng, corpus, size)
-        assert postings_top(rows, tokens, k, scope) == reference_top(reference, tokens, k, scope), tokens
+        assert postings_top(index, tokens, k, scope) == reference_top(reference, tokens, k, scope), tokens
 
 
 def test_ties_go_to_the_lower_id_on_large_postings() -> None:
     """20,000 items with equal scores: the top 5 are ids 1-5, as rank-bm25's order would give."""
-    from array import array
-
-    ids = array("i", range(1, 20_001)).tobytes()
-    weights = array("d", [1.5] * 20_000).tobytes()
-    assert [i for i, _ in top_scores([(1, ids, weights)], 5)] == [1, 2, 3, 4, 5]
+    scorer, rows = postings_index([["same", "x"]] * 20_000)
+    assert [i for i, _ in scorer.top([(1, rows["same"])], 5)] == [1, 2, 3, 4, 5]
+    assert [i for i, _ in scorer.top([(1, rows["same"]), (2, rows["x"])], 3, ((7, 9), (100, 200)))] == [7, 8, 9]
