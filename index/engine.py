@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import pickle
+import shutil
 import tempfile
 from itertools import islice
 from collections import Counter, OrderedDict
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
 POSTINGS_CACHE = 48 * 2**20  # bytes of postings a long-running process keeps in memory
 PARALLEL_ABOVE = 5_000  # items to segment before a second process pays for its start-up
 SURVEY_PARALLEL_ABOVE = 8  # files to read before reading them on all cores pays
+SPOOL_PREFIX = "policyqa-ingest-"  # + pid: pass one's parsed plans, in the temporary folder, until stored
 LONGEST_WORD = 50  # jieba keeps every prefix of a dictionary word: memory grows with its square
 
 
@@ -156,7 +158,8 @@ def build_index(
     cores = os.cpu_count() or 1
     paths, remove = list(paths), set(remove)
     files = [(path, {**given, "corrections": corrections}) for path, given in given_metadata(paths, overrides)]
-    with tempfile.TemporaryDirectory(prefix="policyqa-ingest-") as spool:
+    _clear_stale_spools()
+    with tempfile.TemporaryDirectory(prefix=f"{SPOOL_PREFIX}{os.getpid()}-") as spool:
         result, jobs, names = _survey_all(files, cores, say, Path(spool))
         if paths and not jobs:
             return result  # no file could be read: the index stays as it was
@@ -168,6 +171,25 @@ def build_index(
                 return result
             _store_plans(store, jobs, names, result, cores, say, everything)
     return result
+
+
+def _clear_stale_spools() -> None:
+    """Remove the spools of ingests that were killed (their process is gone) before they cleaned up."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{SPOOL_PREFIX}*-*"):
+        pid = folder.name.removeprefix(SPOOL_PREFIX).split("-", 1)[0]
+        if pid.isdigit() and not _running(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _running(pid: int) -> bool:
+    """True when a process with this id exists."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
 
 
 def remove_documents(store: Store, ids: Iterable[str], progress: Callable[[str], None] | None = None) -> None:
