@@ -12,7 +12,7 @@ import pickle
 import shutil
 import tempfile
 from itertools import islice
-from collections import Counter, OrderedDict
+from collections import Counter, OrderedDict, deque
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 POSTINGS_CACHE = 48 * 2**20  # bytes of postings a long-running process keeps in memory
 PARALLEL_ABOVE = 5_000  # items to segment before a second process pays for its start-up
 SURVEY_PARALLEL_ABOVE = 8  # files to read before reading them on all cores pays
+AHEAD = 2  # jobs per worker process submitted before the first result is taken
 SPOOL_PREFIX = "policyqa-ingest-"  # + pid: pass one's parsed plans, in the temporary folder, until stored
 LONGEST_WORD = 50  # jieba keeps every prefix of a dictionary word: memory grows with its square
 
@@ -106,11 +107,19 @@ def _map(function, jobs: list, workers: int, extra: list[str] | None = None):  #
             _start_worker(extra)
         yield from map(function, jobs)
         return
-    from concurrent.futures import ProcessPoolExecutor  # here: only ingest forks, and its import costs a cold ask
+    from concurrent.futures import Future, ProcessPoolExecutor  # here: only ingest forks, and its import costs a cold ask
 
     initializer = (_start_worker, (extra,)) if extra is not None else (None, ())
     with ProcessPoolExecutor(workers, initializer=initializer[0], initargs=initializer[1]) as pool:
-        yield from pool.map(function, jobs)
+        # A few jobs ahead, not all (pool.map): when the caller is the slower side, finished plans
+        # would otherwise pile up in this process (2.3 GB at 1M items).
+        running: deque[Future] = deque()
+        for job in jobs:
+            running.append(pool.submit(function, job))
+            if len(running) >= AHEAD * workers:
+                yield running.popleft().result()
+        while running:
+            yield running.popleft().result()
 
 
 def _survey_all(
