@@ -35,7 +35,8 @@ from bench import OUT, ROOT, ingest, questions, run_measured
 
 ENGINES = ("policyqa", "Tantivy", "bm25s")
 VARIANTS = {
-    "policyqa": "BM25Plus k1 1.5, b 0.75, delta 1 (rank-bm25's), postings in SQLite; time includes reading the hits' items",
+    "policyqa": "BM25Plus k1 1.5, b 0.75, delta 1 (rank-bm25's), exact top k by MaxScore over ids + counts stored in "
+                "SQLite (a count per item for common terms); time includes reading the hits' items",
     "Tantivy": "tantivy-py BM25 k1 1.2, b 0.75 (Lucene's idf), whitespace tokenizer over the stored tokens",
     "bm25s": "BM25+ k1 1.5, b 0.75, delta 1 (delta only on matched terms), float32, loaded without mmap",
 }

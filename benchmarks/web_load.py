@@ -1,12 +1,19 @@
 """Answers per second through POST /api/ask with N concurrent clients, and their p50/p95 latency.
 
-Starts `policyqa web` on a free port on 127.0.0.1 over an index of the bundled corpus (built in a
-temporary folder unless --db names one), then, for each N in --clients, runs N clients that each
-send --requests questions (the dev questions, in turn; each client keeps its own session, as a
-browser does). Bounded in count and in time (--seconds per N); prints numbers, never judges them.
+Starts `policyqa web --workers W` on a free port on 127.0.0.1 over an index of the bundled corpus
+(built in a temporary folder unless --db names one), then, for each N in --clients, runs N clients,
+each asking the dev questions in turn in its own session (follow-ups and all, as a browser does).
+Prints numbers, never judges them; every row names the driver that produced it:
+
+- wrk (Debian's `wrk`, used when installed): N threads of one connection each for --seconds, a Lua
+  script keeping each one's session; a C client, so it takes little of the cores it shares.
+- httpx (always there): N asyncio clients in this Python process, each sending --requests
+  questions or stopping at --seconds; it takes a core's worth of CPU itself.
+
 The clients share the machine's cores with the server: on 2 cores the figures are a floor.
 
-    .venv/bin/python benchmarks/web_load.py [--clients 1 4 16] [--requests 50] [--db policyqa.db]
+    .venv/bin/python benchmarks/web_load.py [--clients 1 4 8] [--workers 2] [--driver auto|wrk|httpx]
+                                            [--requests 50] [--seconds 15] [--db policyqa.db]
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
 import socket
 import statistics
 import subprocess
@@ -37,11 +45,12 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_server(db: Path, port: int) -> subprocess.Popen:
+def start_server(db: Path, port: int, workers: int) -> subprocess.Popen:
     """`policyqa web` on 127.0.0.1:port, its rate limit out of the way; returns once /healthz answers."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("POLICYQA_")}
     env |= {"POLICYQA_WEB_RATE_LIMIT": "1000000", "POLICYQA_LOG_LEVEL": "WARNING"}
-    server = subprocess.Popen([str(POLICYQA), "web", "--host", "127.0.0.1", "--port", str(port), "--db", str(db)],
+    server = subprocess.Popen([str(POLICYQA), "web", "--host", "127.0.0.1", "--port", str(port), "--db", str(db),
+                               "--workers", str(workers)],
                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -88,14 +97,70 @@ async def run(base: str, questions: list[str], clients: int, requests: int, seco
             "per_second": len(latencies) / wall, "p50_ms": cuts[49] * 1000, "p95_ms": cuts[94] * 1000}
 
 
+# Each wrk thread holds one connection and one session: it asks the questions in turn from its own
+# offset, and takes the session id from each answer for the next question.
+WRK_SCRIPT = r"""
+local threads = 0
+function setup(thread)
+  thread:set("offset", threads * 7)
+  threads = threads + 1
+end
+function init(args)
+  questions = {}
+  for line in io.lines(args[1]) do
+    questions[#questions + 1] = line:gsub("\\", "\\\\"):gsub('"', '\\"')
+  end
+  asked = 0
+  session = nil
+end
+function request()
+  local q = questions[((offset + asked) % #questions) + 1]
+  asked = asked + 1
+  local given = session and ('"' .. session .. '"') or "null"
+  return wrk.format("POST", "/api/ask", {["Content-Type"] = "application/json"},
+                    '{"q": "' .. q .. '", "session": ' .. given .. '}')
+end
+function response(status, headers, body)
+  if status == 200 then
+    session = body:match('"session":"([^"]+)"') or session
+  end
+end
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("RESULT %d %d %d %.1f %.1f\n", summary.requests, summary.duration,
+    e.connect + e.read + e.write + e.timeout + e.status, latency:percentile(50), latency:percentile(95)))
+end
+"""
+
+
+def run_wrk(base: str, questions: list[str], clients: int, seconds: float, folder: Path) -> dict[str, float]:
+    """N wrk threads of one connection each for the given time; the same figures as run()."""
+    script, listed = folder / "ask.lua", folder / "questions.txt"
+    script.write_text(WRK_SCRIPT, encoding="utf-8")
+    listed.write_text("".join(f"{q}\n" for q in questions), encoding="utf-8")
+    done = subprocess.run(["wrk", "-t", str(clients), "-c", str(clients), "-d", f"{max(1, round(seconds))}s",
+                           "--timeout", "60s", "-s", str(script), base, "--", str(listed)],
+                          capture_output=True, text=True, check=True)
+    line = next(x for x in done.stdout.splitlines() if x.startswith("RESULT "))
+    answers, micros, errors, p50, p95 = (float(x) for x in line.split()[1:])
+    return {"clients": clients, "answers": int(answers), "errors": int(errors), "per_second": answers / (micros / 1e6),
+            "p50_ms": p50 / 1000, "p95_ms": p95 / 1000}
+
+
 def main() -> None:
     """Parse the options, build the index if needed, serve it and load it."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--clients", type=int, nargs="+", default=[1, 4, 16], help="concurrent clients, one run each")
-    parser.add_argument("--requests", type=int, default=50, help="questions each client sends")
-    parser.add_argument("--seconds", type=float, default=60.0, help="time limit of each run")
+    parser.add_argument("--clients", type=int, nargs="+", default=[1, 4, 8], help="concurrent clients, one run each")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="worker processes of the server")
+    parser.add_argument("--driver", choices=["auto", "wrk", "httpx"], default="auto",
+                        help="the load client (auto: wrk when installed, else httpx)")
+    parser.add_argument("--requests", type=int, default=50, help="questions each httpx client sends")
+    parser.add_argument("--seconds", type=float, default=15.0, help="length of a wrk run; time limit of an httpx run")
     parser.add_argument("--db", type=Path, help="an index to serve (default: the bundled corpus, built afresh)")
     args = parser.parse_args()
+    driver = ("wrk" if shutil.which("wrk") else "httpx") if args.driver == "auto" else args.driver
+    if driver == "wrk" and not shutil.which("wrk"):
+        sys.exit("--driver wrk: no wrk command (apt-get install wrk)")
     questions = [json.loads(line)["q"] for line in QUESTIONS.read_text(encoding="utf-8").splitlines() if line.strip()]
     with tempfile.TemporaryDirectory() as folder:
         db = args.db or Path(folder) / "policyqa.db"
@@ -103,13 +168,19 @@ def main() -> None:
             subprocess.run([str(POLICYQA), "ingest", "--db", str(db), str(ROOT / "corpus")], check=True,
                            stderr=subprocess.DEVNULL)
         port = free_port()
-        server = start_server(db, port)
+        server = start_server(db, port, args.workers)
+        base = f"http://127.0.0.1:{port}"
         try:
-            print(f"POST /api/ask on 127.0.0.1, {len(questions)} dev questions in turn, {args.requests} per client")
-            print(f"{'clients':>7} {'answers':>7} {'errors':>6} {'answers/s':>9} {'p50 ms':>7} {'p95 ms':>7}")
+            bound = f"{args.seconds:g} s per run" if driver == "wrk" else f"{args.requests} per client"
+            print(f"POST /api/ask on 127.0.0.1, {args.workers} server workers, {len(questions)} dev questions in turn "
+                  f"({bound}), load: {os.getloadavg()[0]:.2f}")
+            print(f"{'driver':>6} {'clients':>7} {'answers':>7} {'errors':>6} {'answers/s':>9} {'p50 ms':>7} {'p95 ms':>7}")
             for clients in args.clients:
-                row = asyncio.run(run(f"http://127.0.0.1:{port}", questions, clients, args.requests, args.seconds))
-                print(f"{row['clients']:>7} {row['answers']:>7} {row['errors']:>6} {row['per_second']:>9.1f} "
+                if driver == "wrk":
+                    row = run_wrk(base, questions, clients, args.seconds, Path(folder))
+                else:
+                    row = asyncio.run(run(base, questions, clients, args.requests, args.seconds))
+                print(f"{driver:>6} {row['clients']:>7} {row['answers']:>7} {row['errors']:>6} {row['per_second']:>9.1f} "
                       f"{row['p50_ms']:>7.1f} {row['p95_ms']:>7.1f}")
         finally:
             server.terminate()

@@ -419,7 +419,7 @@ class Answerer:
         k = SEARCH_DEPTH
         while True:
             hits = self.engine.search(tokens, k=k, scope=scope)
-            tasks = cluster(hits)
+            tasks = cluster(hits, limit=MARGIN_OVER + 1)  # the margin and the depth test need no more
             if len(hits) < k or len(tasks) > MARGIN_OVER or k >= MAX_DEPTH:
                 return hits, tasks
             k *= 4

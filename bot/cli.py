@@ -15,14 +15,17 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from bot.settings import Settings
+from bot.basics import Basics, Unsure, read_basics
 from index.errors import PolicyQAError
 
 if TYPE_CHECKING:
+    from bot.settings import Settings
     from index.corpus import Summary
     from index.corrections import Corrections
 
-pass_settings = click.make_pass_decorator(Settings)
+# Commands that read more than bot/basics.py's four settings: they (and `policyqa` with no command)
+# build the whole Settings, the others only the basics, which a cold `policyqa ask` needs fast.
+WHOLE_SETTINGS = frozenset({"bot", "web"})
 
 
 def db_option(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -34,7 +37,7 @@ def db_option(command: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(ctx: click.Context, db_path: Path | None, **kwargs: Any) -> Any:
         from index.store import DatabaseError, explain
 
-        settings: Settings = ctx.obj
+        settings: Basics = ctx.obj
         if db_path is not None:
             ctx.obj = settings = settings.model_copy(update={"db": db_path})
         try:
@@ -54,12 +57,25 @@ def cli(ctx: click.Context) -> None:
 
     With no command: the Telegram bot when a token is configured, otherwise the terminal chat.
     """
-    try:
-        ctx.obj = Settings()
-    except ValueError as exc:
-        raise click.ClickException(f"bad setting: {exc}".splitlines()[0]) from None
+    if ctx.invoked_subcommand is None or ctx.invoked_subcommand in WHOLE_SETTINGS:
+        ctx.obj = whole_settings()
+    else:
+        try:
+            ctx.obj = read_basics()
+        except Unsure:  # a value only Settings reads right (or rejects): let it
+            ctx.obj = whole_settings()
     if ctx.invoked_subcommand is None:
         ctx.invoke(bot_command if ctx.obj.token else chat_command)
+
+
+def whole_settings() -> Settings:
+    """Every setting, checked (pydantic-settings); a bad one is a one-line error."""
+    from bot.settings import Settings
+
+    try:
+        return Settings()
+    except ValueError as exc:
+        raise click.ClickException(f"bad setting: {exc}".splitlines()[0]) from None
 
 
 def main() -> None:
@@ -72,7 +88,7 @@ def _progress(message: str) -> None:
     click.echo(message, err=True)
 
 
-def ensure_index(settings: Settings) -> None:
+def ensure_index(settings: Basics) -> None:
     """Build the index on first use, and again when the word lists changed, so a user can just ask."""
     from index.lexicon import fingerprint
     from index.store import Store
@@ -89,7 +105,7 @@ def ensure_index(settings: Settings) -> None:
 
 
 def _run_ingest(
-    settings: Settings, paths: list[Path], everything: bool, overrides: dict | None = None, rebuild: bool = False
+    settings: Basics, paths: list[Path], everything: bool, overrides: dict | None = None, rebuild: bool = False
 ) -> int:
     """Ingest (or rebuild into a new file and swap in) and report; returns the number of files that failed."""
     from index.corrections import CORRECTIONS, load_corrections
@@ -133,7 +149,7 @@ def _report_corrections(corrections: Corrections, summary: Summary) -> None:
                    "the correction is not applied", err=True)
 
 
-def _report_unknown_corrections(settings: Settings, corrections: Corrections) -> None:
+def _report_unknown_corrections(settings: Basics, corrections: Corrections) -> None:
     """Each document the corrections name that a full rebuild did not index."""
     from index.store import Store
 
@@ -143,7 +159,7 @@ def _report_unknown_corrections(settings: Settings, corrections: Corrections) ->
             click.echo(f"warning: {corrections.path} [{doc}]: no document {doc!r} in the index", err=True)
 
 
-def _report_held(settings: Settings, elapsed: str, summaries: list, failed: int, retokenized: bool = False) -> None:
+def _report_held(settings: Basics, elapsed: str, summaries: list, failed: int, retokenized: bool = False) -> None:
     """The closing line of a write: what was stored, what failed, what the index now holds."""
     from index.store import Store
 
@@ -159,7 +175,7 @@ def _report_held(settings: Settings, elapsed: str, summaries: list, failed: int,
     click.echo(f"{stored} {elapsed}{failures}; {settings.db} now holds {held} documents", err=True)
 
 
-def _writer(settings: Settings):  # noqa: ANN202 - index.store is imported late for a fast start
+def _writer(settings: Basics):  # noqa: ANN202 - index.store is imported late for a fast start
     """The index opened for writing: a write waits this long for another writer."""
     from index.store import Store
 
@@ -177,7 +193,7 @@ def _writer(settings: Settings):  # noqa: ANN202 - index.store is imported late 
 @click.option("--layout", help="read the file as this layout (pipe rows, cell per line, blank-line cells, tab rows, wrapped cells, key/value blocks, text table, prose, table rows)")
 @db_option
 def ingest_command(
-    settings: Settings, sources: tuple[str, ...], replace_all: bool, rebuild: bool,
+    settings: Basics, sources: tuple[str, ...], replace_all: bool, rebuild: bool,
     doc_id: str | None, title: str | None, region: str | None, year: int | None, layout: str | None,
 ) -> None:
     """Build the index from plan files or web addresses (default: the whole corpus folder, replacing the index).
@@ -216,7 +232,7 @@ def ingest_command(
         sys.exit(1)
 
 
-def _fetch(settings: Settings, address: str, overrides: dict) -> tuple[list[Path], int]:
+def _fetch(settings: Basics, address: str, overrides: dict) -> tuple[list[Path], int]:
     """Fetch the plans at an address into the corpus folder and report where each came from."""
     from index.errors import FetchError
     from index.fetch import fetch_plans
@@ -243,7 +259,7 @@ def _fetch(settings: Settings, address: str, overrides: dict) -> tuple[list[Path
 @cli.command("remove")
 @click.argument("docs", nargs=-1, required=True)
 @db_option
-def remove_command(settings: Settings, docs: tuple[str, ...]) -> None:
+def remove_command(settings: Basics, docs: tuple[str, ...]) -> None:
     """Remove plans by document id, in one transaction (the other plans are kept as they are)."""
     from index.engine import remove_documents
 
@@ -257,7 +273,7 @@ def remove_command(settings: Settings, docs: tuple[str, ...]) -> None:
 @click.option("--doc", "doc", help="only this document id")
 @click.option("--json", "as_json", is_flag=True, help="print JSON")
 @db_option
-def items_command(settings: Settings, doc: str | None, as_json: bool) -> None:
+def items_command(settings: Basics, doc: str | None, as_json: bool) -> None:
     """List items: number, units (lead first) and deadline, one line each."""
     from bot.render import item_json
     from index.store import Store
@@ -283,7 +299,7 @@ DOUBTS = {"no-unit": "未写明责任单位", "not-a-body": "「{}」不像单�
 @cli.command("review")
 @click.argument("doc")
 @db_option
-def review_command(settings: Settings, doc: str) -> None:
+def review_command(settings: Basics, doc: str) -> None:
     """Every item of a plan, one line each with units and deadline, the doubtful ones marked "?".
 
     Fix what the reader got wrong in corpus/corrections.toml (see README), then ingest again.
@@ -314,7 +330,7 @@ def review_command(settings: Settings, doc: str) -> None:
 @click.argument("number")
 @click.option("--json", "as_json", is_flag=True, help="print JSON")
 @db_option
-def item_command(settings: Settings, doc: str, number: str, as_json: bool) -> None:
+def item_command(settings: Basics, doc: str, number: str, as_json: bool) -> None:
     """Show one item whole, with its source."""
     from bot.render import item_json, render_item
     from index.store import Store
@@ -331,7 +347,7 @@ def item_command(settings: Settings, doc: str, number: str, as_json: bool) -> No
     click.echo(render_item(found, document))
 
 
-def load_answerer(settings: Settings, check: bool = False):  # noqa: ANN201 - bot.answer is imported late
+def load_answerer(settings: Basics, check: bool = False):  # noqa: ANN201 - bot.answer is imported late
     """The engine and answerer over the configured index (built on first use).
 
     check: run SQLite's quick_check first, as a long-running front end does once at start.
@@ -352,7 +368,7 @@ def load_answerer(settings: Settings, check: bool = False):  # noqa: ANN201 - bo
 @click.option("--doc", "doc", help="only this document id")
 @click.option("--region", "region", help="only this region (as named in the catalog or a question)")
 @db_option
-def ask_command(settings: Settings, question: str, as_json: bool, doc: str | None, region: str | None) -> None:
+def ask_command(settings: Basics, question: str, as_json: bool, doc: str | None, region: str | None) -> None:
     """Answer one question; QUESTION '-' reads one question per line from standard input."""
     from bot.dialogue import Dialogue
     from bot.render import answer_json, render_answer
@@ -379,7 +395,7 @@ def ask_command(settings: Settings, question: str, as_json: bool, doc: str | Non
 @click.option("--region", help="only this region's plans")
 @click.option("--json", "as_json", is_flag=True, help="print JSON")
 @db_option
-def due_command(settings: Settings, before: Any, unit: str | None, region: str | None, as_json: bool) -> None:
+def due_command(settings: Basics, before: Any, unit: str | None, region: str | None, as_json: bool) -> None:
     """List the items with a due date, the earliest first: date, item, units, the deadline as written."""
     from bot.due import falling_due
     from bot.render import item_json
@@ -400,7 +416,7 @@ def due_command(settings: Settings, before: Any, unit: str | None, region: str |
 @cli.command("eval")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @db_option
-def eval_command(settings: Settings, path: Path) -> None:
+def eval_command(settings: Basics, path: Path) -> None:
     """Score the answers to a question set (JSON lines: q, kind, expect) and list every miss."""
     from bot.evaluate import evaluate
 
@@ -441,7 +457,7 @@ def _question_set(path: Path) -> list[dict[str, Any]]:
 @cli.command("chat")
 @click.option("--json", "as_json", is_flag=True, help="one JSON object per message (the ask --json fields and context)")
 @db_option
-def chat_command(settings: Settings, as_json: bool) -> None:
+def chat_command(settings: Basics, as_json: bool) -> None:
     """A dialogue in the terminal (the same answers as the bot), follow-ups included.
 
     With standard input from a pipe or a file, one message per line and one answer per message.
@@ -485,7 +501,7 @@ def bot_command(settings: Settings) -> None:
 
 @cli.command("stats")
 @db_option
-def stats_command(settings: Settings) -> None:
+def stats_command(settings: Basics) -> None:
     """Questions per day, most-asked and unanswered questions, and the share of 👎."""
     from bot.render import stats_text
     from index.store import Store
@@ -496,9 +512,11 @@ def stats_command(settings: Settings) -> None:
 @cli.command("web")
 @click.option("--host", help="address to listen on (default: POLICYQA_HOST, else 127.0.0.1)")
 @click.option("--port", type=click.IntRange(1, 65535), help="port (default: POLICYQA_PORT, else 8000)")
+@click.option("--workers", type=click.IntRange(1, 64), help="worker processes (default: POLICYQA_WEB_WORKERS, else 1)")
 @click.option("--hash-password", is_flag=True, help="ask for a staff password and print its setting line")
 @db_option
-def web_command(settings: Settings, host: str | None, port: int | None, hash_password: bool) -> None:
+def web_command(settings: Settings, host: str | None, port: int | None, workers: int | None,
+                hash_password: bool) -> None:
     """Serve the web chat (/), the staff page (/admin) and the HTTP API (/api/…)."""
     import logging
 
@@ -511,6 +529,6 @@ def web_command(settings: Settings, host: str | None, port: int | None, hash_pas
         return
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     answerer = load_answerer(settings, check=True)
-    host, port = host or settings.host, port or settings.port
+    host, port, workers = host or settings.host, port or settings.port, workers or settings.web_workers
     click.echo(f"政策问答 web chat on http://{host}:{port}/ (staff: /admin, API: /openapi.json)", err=True)
-    run_web(settings, answerer, host, port)
+    run_web(settings, answerer, host, port, workers)

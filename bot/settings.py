@@ -1,4 +1,7 @@
-"""All settings in one place: environment variables with prefix POLICYQA_, or a .env file."""
+"""All settings in one place: environment variables with prefix POLICYQA_, or a .env file.
+
+The four that one-shot commands read are also read without pydantic by bot/basics.py (a fast start).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +12,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.basics import ENV_FILE, PREFIX, Basics
+
 TELEGRAM_API = "https://api.telegram.org/bot"
 ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?")
 
@@ -16,19 +21,19 @@ ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?")
 class Settings(BaseSettings):
     """Settings for every front end; build once in main() and pass down."""
 
-    model_config = SettingsConfigDict(env_prefix="POLICYQA_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix=PREFIX, env_file=ENV_FILE, extra="ignore")
 
-    db: Path = Field(Path("policyqa.db"), description="SQLite file holding the index and the question log")
-    corpus: Path = Field(Path("corpus"), description="folder of plan files ingested by default")
+    db: Path = Field(Basics.db, description="SQLite file holding the index and the question log")
+    corpus: Path = Field(Basics.corpus, description="folder of plan files ingested by default")
     token: SecretStr | None = Field(None, description="Telegram bot token from @BotFather")
     api_base_url: str = Field(TELEGRAM_API, description="Bot API base URL (self-hosted Bot API server)")
     admin_ids: list[int] = Field(default_factory=list, description="Telegram user ids allowed /reload and /stats")
     page_size: int = Field(3, ge=1, le=10, description="answers per page in the bot")
     rate_limit: int = Field(20, ge=1, description="questions per chat per minute before the bot asks to slow down")
-    lock_wait: float = Field(60.0, gt=0, description="seconds a write to the index waits for another writer")
+    lock_wait: float = Field(Basics.lock_wait, gt=0, description="seconds a write to the index waits for another writer")
     log_level: str = Field("INFO", description="logging level")
     ranker: Literal["postings", "rank-bm25"] = Field(
-        "postings", description="postings (stored, fast at any size) or rank-bm25 (the in-memory reference)"
+        Basics.ranker, description="postings (stored, fast at any size) or rank-bm25 (the in-memory reference)"
     )
     host: str = Field("127.0.0.1", description="address `policyqa web` listens on")
     port: int = Field(8000, ge=1, le=65535, description="port `policyqa web` listens on")
@@ -37,6 +42,10 @@ class Settings(BaseSettings):
     )
     allowed_origins: list[str] = Field(
         default_factory=list, description="sites allowed to embed the web chat (/widget.js), e.g. https://www.gov.cn"
+    )
+    web_workers: int = Field(
+        1, ge=1, le=64, description="worker processes `policyqa web` answers with (chats and staff logins are shared "
+        "through the index file; about one per core)"
     )
     web_rate_limit: int = Field(120, ge=1, description="web requests per client per minute before 429")
     max_body: int = Field(16_384, ge=256, description="largest web request body in bytes before 413")

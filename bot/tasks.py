@@ -17,38 +17,59 @@ from index.text import squash
 # closest same-plan pair is just under 0.6, while 218 pairs of different plans reach it
 # (`benchmarks/growth.py --similarity` prints these figures). No question set is involved.
 NEAR_SAME = 0.6
+# NEAR_SAME as a ratio of integers, for an exact test on set sizes: Jaccard(x, y) <= min/max of
+# their sizes, so two sets whose sizes differ that much cannot be near-identical.
+NEAR_RATIO = (3, 5)
+assert NEAR_RATIO[0] / NEAR_RATIO[1] == NEAR_SAME
+
+
+@lru_cache(maxsize=65_536)
+def folded(text: str) -> str:
+    """The text normalized and without whitespace: what verbatim copies share."""
+    return squash(normalize(text))
 
 
 @lru_cache(maxsize=65_536)
 def bigrams(text: str) -> frozenset[str]:
     """The character bigrams of text, normalized and without whitespace."""
-    folded = squash(normalize(text))
-    return frozenset(folded[i : i + 2] for i in range(len(folded) - 1))
+    flat = folded(text)
+    return frozenset(flat[i : i + 2] for i in range(len(flat) - 1))
 
 
 def similarity(a: str, b: str) -> float:
     """Jaccard similarity of two texts' character bigrams, in [0, 1]."""
     x, y = bigrams(a), bigrams(b)
-    return len(x & y) / len(x | y) if x or y else 1.0
+    if not x and not y:
+        return 1.0
+    shared = len(x & y)
+    return shared / (len(x) + len(y) - shared)
 
 
 def near_identical(a: Hit, b: Hit) -> bool:
     """True when two hits' items say the same thing."""
+    x, y = bigrams(a.item.text), bigrams(b.item.text)
+    small, large = sorted((len(x), len(y)))
+    if small * NEAR_RATIO[1] < large * NEAR_RATIO[0]:  # min/max < NEAR_SAME, so Jaccard is too
+        return False
     return similarity(a.item.text, b.item.text) >= NEAR_SAME
 
 
-def cluster(hits: list[Hit]) -> list[list[Hit]]:
+def cluster(hits: list[Hit], limit: int | None = None) -> list[list[Hit]]:
     """Hits grouped into tasks, in rank order: each joins the first task whose best hit it repeats.
 
     Verbatim copies are matched by their text alone, so a task copied by hundreds of plans
-    costs one comparison per distinct wording.
+    costs one comparison per distinct wording. With a limit, grouping stops at the first hit that
+    would open one task more: the tasks so far and their best hits are those of the full grouping,
+    only their members further down are left out.
     """
     tasks: list[list[Hit]] = []
     by_text: dict[str, list[Hit]] = {}
     for hit in hits:
-        key = squash(normalize(hit.item.text))
+        key = folded(hit.item.text)
         home = by_text.get(key) or next((task for task in tasks if near_identical(task[0], hit)), None)
         if home is None:
+            if limit is not None and len(tasks) >= limit:
+                break
             home = []
             tasks.append(home)
         home.append(hit)

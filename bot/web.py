@@ -10,12 +10,14 @@ the safety measures (errors, caps, rate limit, headers, passwords) in web_guard.
 from __future__ import annotations
 
 import logging
+import os
+import pickle
 import secrets
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -33,7 +35,7 @@ from bot.due import falling_due
 from bot.render import answer_json, context_json, follow_up_hint, item_json, item_label, listing_header
 from bot.settings import Settings
 from bot.web_admin import add_admin_routes
-from bot.web_guard import ApiError, BodyLimit, add_error_handlers, errors, guard
+from bot.web_guard import ApiError, BodyLimit, Guard, add_error_handlers, errors
 from index.engine import Engine
 from index.errors import PolicyQAError
 from index.rank import Ranges
@@ -44,6 +46,8 @@ SESSION_COOKIE = "policyqa_session"
 MAX_SESSIONS = 10_000  # browser sessions kept; the least recently used is forgotten first
 SESSION_IDLE = 2 * 3600  # seconds a chat session lives without a question
 LOG_WAIT = 30.0  # seconds a question-log write waits for a rebuild's write lock
+WORKER_DB, WORKER_RANKER = "POLICYQA_DB", "POLICYQA_RANKER"  # what run_web hands its worker processes
+FORGET_EVERY = 256  # chats a worker saves between two sweeps of the idle ones
 
 log = logging.getLogger("policyqa.web")
 
@@ -63,12 +67,13 @@ class Chat:
 
 @dataclass
 class Sessions:
-    """Chats by random session id, bounded, forgotten after SESSION_IDLE (routes run in threads: locked)."""
+    """Chats by random session id in this process, bounded, forgotten after SESSION_IDLE (locked: routes
+    run in threads). What a read-only index is served with (one worker process)."""
 
     chats: OrderedDict[str, Chat] = field(default_factory=OrderedDict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def get(self, key: str | None) -> Chat | None:
+    def get(self, key: str | None, answerer: Answerer) -> Chat | None:
         """The live chat under key, or None (a forgotten or made-up id never comes back to life)."""
         with self.lock:
             chat = self.chats.get(key or "")
@@ -88,6 +93,76 @@ class Sessions:
                 self.chats.popitem(last=False)
         return key, chat
 
+    def save(self, key: str, chat: Chat) -> None:
+        """Nothing to do: the chat lives here."""
+
+
+@dataclass
+class SharedSessions:
+    """Chats kept in the index file (table chats), so that every worker process serves every chat.
+
+    A chat is its dialogue's state and region and the question ids asked and voted on, pickled: data
+    this server wrote into the file it already trusts for its answers, never anything a client sent.
+    """
+
+    log: Store
+    lock: threading.RLock
+    saved: int = 0
+
+    def get(self, key: str | None, answerer: Answerer) -> Chat | None:
+        """The chat saved under key and seen within SESSION_IDLE, or None."""
+        if not key:
+            return None
+        with self.lock:
+            found = self.log.load_chat(key, time.time() - SESSION_IDLE)
+        if found is None:
+            return None
+        state, region, asked, voted = pickle.loads(found)  # noqa: S301 - written by save() below only
+        return Chat(Dialogue(answerer, region=region, state=state), set(asked), set(voted))
+
+    def new(self, answerer: Answerer) -> tuple[str, Chat]:
+        """A new chat under a new random id (saved with its first answer)."""
+        return secrets.token_urlsafe(18), Chat(Dialogue(answerer))
+
+    def save(self, key: str, chat: Chat) -> None:
+        """Save a chat's state; now and then forget the idle ones and the oldest past MAX_SESSIONS."""
+        state = pickle.dumps((chat.dialogue.state, chat.dialogue.region, sorted(chat.asked), sorted(chat.voted)))
+        with self.lock:
+            self.log.save_chat(key, state, time.time())
+            self.saved += 1
+            if self.saved % FORGET_EVERY == 0:
+                self.log.forget_chats(time.time() - SESSION_IDLE, MAX_SESSIONS)
+
+
+@dataclass
+class Logins:
+    """Staff logins by token: in the index file when it can be written (every worker sees them)."""
+
+    log: Store
+    lock: threading.RLock
+    here: dict[str, float] = field(default_factory=dict)  # token -> expiry, for a read-only index
+
+    def add(self, token: str, lasts: float) -> None:
+        """A login that lasts this many seconds."""
+        with self.lock:
+            if self.log.readonly:
+                self.here[token] = time.time() + lasts
+            else:
+                self.log.add_login(token, time.time() + lasts, time.time())
+
+    def live(self, token: str) -> bool:
+        """True when the token is a login that has not expired."""
+        with self.lock:
+            expiry = self.here.get(token) if self.log.readonly else self.log.login_expiry(token)
+        return expiry is not None and expiry >= time.time()
+
+    def drop(self, token: str) -> None:
+        """End a login."""
+        with self.lock:
+            self.here.pop(token, None)
+            if not self.log.readonly:
+                self.log.drop_login(token)
+
 
 @dataclass
 class Web:
@@ -96,13 +171,14 @@ class Web:
     settings: Settings
     answerer: Answerer
     lock: threading.Lock = field(default_factory=threading.Lock)  # one answer at a time (one engine connection)
-    log_lock: threading.Lock = field(default_factory=threading.Lock)  # one use of the log's connection at a time
-    sessions: Sessions = field(default_factory=Sessions)
-    admins: dict[str, float] = field(default_factory=dict)  # staff login token -> expiry (monotonic)
+    log_lock: threading.RLock = field(default_factory=threading.RLock)  # one use of the log's connection at a time
     static: Path = STATIC
 
     def __post_init__(self) -> None:
         self.log = Store(self.answerer.engine.store.path, timeout=LOG_WAIT)  # its own connection
+        self.sessions: Sessions | SharedSessions = (
+            Sessions() if self.log.readonly else SharedSessions(self.log, self.log_lock))
+        self.logins = Logins(self.log, self.log_lock)
 
     @contextmanager
     def engine(self) -> Iterator[Engine]:
@@ -123,15 +199,17 @@ class Web:
                 "hint": follow_up_hint(answer) or None,  # the reply in place of "not covered"
             }
         items = [f"{h.item.doc} {h.item.number}" for h in answer.hits]
-        try:
-            with self.log_lock:
+        question_id = None
+        try:  # the question and the chat's new state in one write
+            with self.log_lock, nullcontext() if self.log.readonly else self.log.writing():
                 question_id = self.log.record_question(session, text, answer.query.intent, items, latency,
                                                        answer.no_answer)
+                if question_id is not None:
+                    chat.asked.add(question_id)
+                self.sessions.save(session, chat)
         except PolicyQAError as exc:  # a rebuild held the log too long: answer all the same
             log.warning("question not logged: %s", exc)
             question_id = None
-        if question_id is not None:
-            chat.asked.add(question_id)
         return {**body, "suggestions": list(answer.suggestions), "session": session, "question_id": question_id}
 
 
@@ -171,7 +249,7 @@ def build_app(settings: Settings, answerer: Answerer) -> FastAPI:
     if settings.allowed_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.allowed_origins, allow_methods=["GET", "POST"],
                            allow_headers=["Content-Type"])
-    app.middleware("http")(guard(settings))
+    app.add_middleware(Guard, settings=settings)
     return app
 
 
@@ -201,7 +279,7 @@ def add_page_routes(app: FastAPI, web: Web) -> None:
 def _find_session(web: Web, request: Request, given: str | None) -> tuple[str, Chat] | None:
     """The live chat named in the body, else in the cookie, with its id; None when neither is live."""
     for key in (given, request.cookies.get(SESSION_COOKIE)):
-        chat = web.sessions.get(key)
+        chat = web.sessions.get(key, web.answerer)
         if key and chat is not None:
             return key, chat
     return None
@@ -283,12 +361,13 @@ def add_api_routes(app: FastAPI, web: Web) -> None:
         if body.question_id in chat.voted:
             raise ApiError(409, "this answer has feedback already")
         try:
-            with web.log_lock:
+            with web.log_lock, nullcontext() if web.log.readonly else web.log.writing():
                 web.log.record_feedback(body.question_id, session, 1 if body.vote == "up" else -1)
+                chat.voted.add(body.question_id)
+                web.sessions.save(session, chat)
         except PolicyQAError as exc:
             log.warning("feedback not logged: %s", exc)
             raise ApiError(503, "the question log is busy: please try again") from None
-        chat.voted.add(body.question_id)
         return Response(status_code=204)
 
 
@@ -310,10 +389,30 @@ def _parse_date(value: str, name: str) -> date:
         raise ApiError(400, f"{name}: not a date as YYYY-MM-DD: {value[:40]!r}") from None
 
 
-def run_web(settings: Settings, answerer: Answerer, host: str, port: int) -> None:
-    """Serve the web app until interrupted (uvicorn's access log off: it would hold client addresses)."""
+def run_web(settings: Settings, answerer: Answerer, host: str, port: int, workers: int = 1) -> None:
+    """Serve the web app until interrupted (uvicorn's access log off: it would hold client addresses).
+
+    With several workers, uvicorn starts that many processes, each opening the index (SQLite readers
+    do not block one another in WAL mode) and building the app with worker_app(); they share chats,
+    staff logins and the question log through the index file. A read-only index is served by one.
+    """
     import uvicorn
 
-    app = build_app(settings, answerer)
-    uvicorn.run(app, host=host, port=port, access_log=False, log_level=settings.log_level.lower(),
-                server_header=False)
+    options: dict[str, Any] = {"host": host, "port": port, "access_log": False,
+                               "log_level": settings.log_level.lower(), "server_header": False}
+    if workers > 1 and answerer.engine.store.readonly:
+        log.warning("%s is read-only: chats cannot be shared, so one worker serves it", answerer.engine.store.path)
+        workers = 1
+    if workers == 1:
+        uvicorn.run(build_app(settings, answerer), **options)
+        return
+    os.environ[WORKER_DB] = str(answerer.engine.store.path.resolve())  # the --db given, for every worker
+    os.environ[WORKER_RANKER] = answerer.engine.ranker
+    uvicorn.run("bot.web:worker_app", factory=True, workers=workers, **options)
+
+
+def worker_app() -> FastAPI:
+    """The app of one worker process (uvicorn calls this in each): settings as the parent read them."""
+    settings = Settings()
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return build_app(settings, Answerer(Engine.open(settings.db, settings.ranker)))

@@ -8,7 +8,6 @@ from __future__ import annotations
 import csv
 import io
 import secrets
-import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -37,10 +36,7 @@ def require_staff(web: Web, request: Request) -> None:
     """Raise 403 when no staff password is set, 401 without a live staff session."""
     if web.settings.admin_password_hash is None:
         raise ApiError(403, OFF)
-    token = request.cookies.get(ADMIN_COOKIE, "")
-    expiry = web.admins.get(token)
-    if expiry is None or expiry < time.monotonic():
-        web.admins.pop(token, None)
+    if not web.logins.live(request.cookies.get(ADMIN_COOKIE, "")):
         raise ApiError(401, "log in at /admin first")
 
 
@@ -67,7 +63,7 @@ def add_admin_routes(app: FastAPI, web: Web) -> None:
         if not check_password(body.password, stored.get_secret_value()):
             raise ApiError(401, "wrong password")
         token = secrets.token_urlsafe(32)
-        web.admins[token] = time.monotonic() + ADMIN_IDLE
+        web.logins.add(token, ADMIN_IDLE)
         response = Response(status_code=204)
         response.set_cookie(ADMIN_COOKIE, token, max_age=ADMIN_IDLE, httponly=True, samesite="strict",
                             path="/admin", secure=web.settings.secure_cookies)
@@ -76,7 +72,7 @@ def add_admin_routes(app: FastAPI, web: Web) -> None:
     @app.post("/admin/logout", status_code=204)
     def logout(request: Request) -> Response:
         """End the staff session."""
-        web.admins.pop(request.cookies.get(ADMIN_COOKIE, ""), None)
+        web.logins.drop(request.cookies.get(ADMIN_COOKIE, ""))
         response = Response(status_code=204)
         response.delete_cookie(ADMIN_COOKIE, path="/admin")
         return response

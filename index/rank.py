@@ -27,13 +27,16 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from itertools import chain, repeat
 
 K1, B, DELTA = 1.5, 0.75, 1.0  # rank-bm25's BM25Plus defaults
 NUMPY_ABOVE = 5_000  # postings to add up (or item ids in the index) before numpy is worth importing
 SMALL = 64  # postings a dict adds up faster than numpy's fixed costs
 DENSE_SHARE = 5  # a term in more than one item of this many is stored as a count per item id (1 byte
 #                  an item) rather than as ids and counts (5 bytes a posting)
-FIRST = 1_024  # postings of the most decisive terms scored in full first, to bound the k-th best score
+SAMPLE = 1_024  # items of the most decisive term scored in full first, to bound the k-th best score
+FLOOR_OF = 16_384  # candidates whose k-th best score is taken as the floor after each term
+SCAN_SHARE = 4  # candidates per posting above which a term's items are walked rather than searched
 SLACK = 1e-9  # relative margin on every bound: sums in another order differ in the last bits
 CHUNK = 1 << 21  # postings the builder collects before sorting them by term
 
@@ -114,31 +117,69 @@ Ranges = tuple[tuple[int, int], ...]  # inclusive item-id ranges a search is res
 Terms = Sequence[tuple[int, Postings]]  # (times in the query, postings) per query term, in query order
 
 
+@dataclass(frozen=True)
+class Counted:
+    """A plan's items counted for the postings (made where the plan is segmented, added in order later).
+
+    `terms` are the plan's distinct words; per item, `sizes` says how many of them it holds,
+    and `numbers`/`counts` list them (an index into terms) with how often; `lengths` are the
+    items' token counts. Arrays pickle as bytes, so a worker process hands them over cheaply.
+    """
+
+    terms: list[str]
+    numbers: array
+    counts: array
+    sizes: array
+    lengths: array
+
+    @classmethod
+    def of(cls, token_lists: Sequence[Sequence[str]]) -> Counted:
+        """Count each item's tokens."""
+        counters = [Counter(tokens) for tokens in token_lists]
+        local: dict[str, int] = {}
+        numbers = array("i", [local.setdefault(t, len(local)) for t in chain.from_iterable(counters)])
+        return cls(list(local), numbers, array("i", chain.from_iterable(c.values() for c in counters)),
+                   array("i", map(len, counters)), array("I", map(len, token_lists)))
+
+
 class PostingsBuilder:
-    """Collects (item id, tokens) at ingest, in id order, and yields each term's Postings."""
+    """Collects counted items at ingest, in id order, and yields each term's Postings."""
 
     def __init__(self) -> None:
         self._vocabulary: dict[str, int] = {}
-        self._terms, self._ids, self._counts = array("i"), array("i"), array("i")
-        self._sorted: list[tuple[object, object, object]] = []  # (term numbers, ids, counts) chunks, numpy
+        self._pending: list[tuple[object, object, object]] = []  # (term numbers, ids, counts), numpy, unsorted
+        self._held = 0  # postings pending
+        self._sorted: list[tuple[object, object, object]] = []  # the same, sorted by term, in chunks of CHUNK or so
         self.lengths = array("I")  # tokens per item id (0 where no item)
         self.size = 0
         self._tokens = 0
 
     def add(self, item_id: int, tokens: Sequence[str]) -> None:
         """Count one item's tokens (ids must come in ascending order)."""
-        if item_id < len(self.lengths):
-            raise ValueError(f"item {item_id} added after item {len(self.lengths) - 1}")
-        self.lengths.extend([0] * (item_id - len(self.lengths)))
-        self.lengths.append(len(tokens))
-        self.size += 1
-        self._tokens += len(tokens)
-        counts = Counter(tokens)
+        self.add_counted(item_id, Counted.of([tokens]))
+
+    def add_plan(self, first: int, token_lists: Sequence[Sequence[str]]) -> None:
+        """Count the tokens of items numbered first, first + 1, … (above every id added before)."""
+        self.add_counted(first, Counted.of(token_lists))
+
+    def add_counted(self, first: int, counted: Counted) -> None:
+        """Add items numbered first, first + 1, … (above every id added before), counted already."""
+        import numpy as np
+
+        if first < len(self.lengths):
+            raise ValueError(f"item {first} added after item {len(self.lengths) - 1}")
+        self.lengths.extend(repeat(0, first - len(self.lengths)))
+        self.lengths.extend(counted.lengths)
+        self.size += len(counted.lengths)
+        self._tokens += sum(counted.lengths)
         vocabulary = self._vocabulary
-        self._terms.extend([vocabulary.setdefault(t, len(vocabulary)) for t in counts])
-        self._ids.extend([item_id] * len(counts))
-        self._counts.extend(counts.values())
-        if len(self._terms) >= CHUNK:
+        mapping = np.array([vocabulary.setdefault(t, len(vocabulary)) for t in counted.terms], dtype=np.int32)
+        numbers = mapping[np.frombuffer(counted.numbers, dtype=np.int32)] if counted.numbers else mapping[:0]
+        ids = np.repeat(np.arange(first, first + len(counted.sizes), dtype=np.uint32),
+                        np.frombuffer(counted.sizes, dtype=np.int32) if counted.sizes else [])
+        self._pending.append((numbers, ids, np.frombuffer(counted.counts, dtype=np.int32) if counted.counts else ids[:0]))
+        self._held += len(ids)
+        if self._held >= CHUNK:
             self._flush()
 
     @property
@@ -147,16 +188,16 @@ class PostingsBuilder:
         return self._tokens / self.size if self.size and self._tokens else 1.0
 
     def _flush(self) -> None:
-        """Sort the collected postings by term (ids stay ascending within a term) and set them aside."""
+        """Sort the pending postings by term (ids stay ascending within a term) and set them aside."""
         import numpy as np
 
-        if not self._terms:
+        if not self._pending:
             return
-        terms = np.frombuffer(self._terms, dtype=np.int32)
-        order = np.argsort(terms, kind="stable")
-        self._sorted.append((terms[order], np.frombuffer(self._ids, dtype=np.int32)[order].astype(np.uint32),
-                             np.frombuffer(self._counts, dtype=np.int32)[order]))
-        self._terms, self._ids, self._counts = array("i"), array("i"), array("i")
+        terms, ids, counts = (np.concatenate(column) for column in zip(*self._pending))
+        # A stable sort of 16-bit keys is a radix sort, several times faster than on 32 bits.
+        order = np.argsort(terms.astype(np.uint16) if len(self._vocabulary) <= 1 << 16 else terms, kind="stable")
+        self._sorted.append((terms[order], ids[order], counts[order]))
+        self._pending, self._held = [], 0
 
     def rows(self) -> Iterator[tuple[str, Postings]]:
         """(term, postings) of every term, weights' upper bounds computed for this index's size."""
@@ -247,24 +288,45 @@ class Scorer:
 
         bounds = [count * p.top for count, p in terms]
         order = sorted(range(len(terms)), key=lambda j: -bounds[j])
+        floor = self._sample_floor(np, terms, order, k, ranges)
+        loose, total = set(), 0.0  # terms whose bounds add up to less than the floor: only looked up
+        for j in sorted(order, key=lambda j: -terms[j][1].df / bounds[j]):  # the most items per bound first
+            if (total + bounds[j]) * (1 + SLACK) < floor * (1 - SLACK):
+                loose.add(j)
+                total += bounds[j]
+        order = [j for j in order if j not in loose] + [j for j in order if j in loose]
         after = [sum(bounds[j] for j in order[i:]) for i in range(len(order) + 1)]
-        with self._scratch(np) as sums:  # scores so far by item id, 0 for an item not seen yet
-            candidates, seen, floor = np.zeros(0, dtype=np.int64), [], 0.0
+        with self._scratch(np) as sums:  # by item id: score so far, 0 not seen yet, -1 dropped
+            candidates, seen = np.zeros(0, dtype=np.uint32), []  # as stored: no copy to search
             try:
                 for at, j in enumerate(order):
                     count, p = terms[j]
                     if len(candidates) >= k and after[at] * (1 + SLACK) < floor * (1 - SLACK):
-                        sums[candidates] += self._weights(np, count, p, candidates, _lookup(np, p, candidates))
-                    else:
+                        if p.dense or len(candidates) * SCAN_SHARE < p.df:  # few candidates: find them in the term
+                            sums[candidates] += self._weights(np, count, p, candidates, _lookup(np, p, candidates))
+                        else:  # many: walk the term's items, adding to the candidates among them
+                            ids, tf = _held(np, p, ranges)
+                            live = sums[ids] > 0
+                            sums[ids[live]] += self._weights(np, count, p, ids[live], tf[live])
+                    else:  # its items come in, but only those that could still reach the floor
                         ids, tf = _held(np, p, ranges)
-                        new = ids[sums[ids] == 0]
-                        sums[ids] += self._weights(np, count, p, ids, tf)
+                        weights, so_far = self._weights(np, count, p, ids, tf), sums[ids]
+                        live = so_far > 0
+                        sums[ids[live]] += weights[live]
+                        fresh = so_far == 0
+                        if floor > 0:
+                            fresh &= (weights + after[at + 1]) * (1 + SLACK) >= floor * (1 - SLACK)
+                        new = ids[fresh]
+                        sums[new] = weights[fresh]
                         seen.append(new)
                         candidates = np.concatenate([candidates, new])
                     if len(candidates) > k:
                         scores = sums[candidates]
-                        floor = max(floor, _kth(np, scores, k))
-                        candidates = candidates[(scores + after[at + 1]) * (1 + SLACK) >= floor * (1 - SLACK)]
+                        # The k-th best of any of them bounds the final k-th best too: of many, a share will do.
+                        floor = max(floor, _kth(np, scores[:: 1 + len(scores) // FLOOR_OF], k))
+                        keep = (scores + after[at + 1]) * (1 + SLACK) >= floor * (1 - SLACK)
+                        sums[candidates[~keep]] = -1.0
+                        candidates = candidates[keep]
             finally:
                 for ids in seen:
                     sums[ids] = 0.0
@@ -275,6 +337,26 @@ class Scorer:
             candidates, scores = candidates[tied], scores[tied]
         best = np.lexsort((candidates, -scores))[:k]
         return [(int(candidates[i]), float(scores[i])) for i in best]
+
+    def _sample_floor(self, np, terms: Terms, order: list[int], k: int, ranges: Ranges | None) -> float:  # noqa: ANN001
+        """The k-th best full score of some items that hold the most decisive terms together (0 if few).
+
+        Any k items' scores bound the final k-th best from below; the items that hold the most
+        decisive term and, as far as k of them do, the next ones too usually come close to it,
+        so that the common terms need not bring in their items at all. An even sample of the
+        first term's items is narrowed so, and up to SAMPLE of what is left scored in full.
+        """
+        ids, _ = _held(np, terms[order[0]][1], ranges)
+        if len(ids) <= SAMPLE:
+            return 0.0
+        ids = ids[:: 1 + len(ids) // (8 * SAMPLE)]
+        for j in order[1:]:
+            held = _lookup(np, terms[j][1], ids) > 0
+            if np.count_nonzero(held) >= k:
+                ids = ids[held]
+            if len(ids) <= SAMPLE:
+                break
+        return _kth(np, self._full(np, terms, ids[:: max(1, len(ids) // SAMPLE)]), k)
 
     @contextmanager
     def _scratch(self, np) -> Iterator:  # noqa: ANN001 - numpy
@@ -304,7 +386,7 @@ def _held(np, p: Postings, ranges: Ranges | None):  # noqa: ANN001, ANN202 - num
     """(ids, counts) of the items holding the term, inside the ranges."""
     counts = _counts(np, p)
     if p.dense:
-        ids = _restrict(np, np.flatnonzero(counts), ranges)
+        ids = _restrict(np, np.flatnonzero(counts).astype(np.uint32), ranges)
         return ids, counts[ids]
     ids = np.frombuffer(p.ids, dtype=np.uint32)
     if ranges is None:

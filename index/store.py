@@ -3,7 +3,9 @@
 Tables: documents; items (with their search tokens); item_units, one row per (item, unit,
 role); postings, per term the items containing it and how often (index/rank.py), so a
 query reads only its own terms; lengths, the tokens of every item; meta (vocabulary, sizes, id
-ranges per document and part); questions and feedback, the bot's log (chat ids hashed), which a rebuild leaves alone.
+ranges per document and part); questions and feedback, the bot's log (chat ids hashed), which a
+rebuild leaves alone; chats and logins, what the web's worker processes share (a chat's state,
+staff logins by token hash).
 Writes happen in one transaction: if a rebuild fails midway the previous index still answers.
 Reads use the standard library's sqlite3 alone, so a query process starts fast.
 """
@@ -50,6 +52,9 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS questions (id INTEGER PRIMARY KEY, at TEXT, chat TEXT, question TEXT,
     intent TEXT, items TEXT, latency_ms REAL, no_answer INTEGER);
 CREATE TABLE IF NOT EXISTS feedback (question_id INTEGER, at TEXT, chat TEXT, vote INTEGER);
+CREATE TABLE IF NOT EXISTS chats (key TEXT PRIMARY KEY, seen REAL, state BLOB);
+CREATE TABLE IF NOT EXISTS logins (token TEXT PRIMARY KEY, expiry REAL);
+CREATE INDEX IF NOT EXISTS chats_seen ON chats (seen);
 CREATE INDEX IF NOT EXISTS items_doc_number ON items (doc, number);
 CREATE INDEX IF NOT EXISTS items_number ON items (number);
 CREATE INDEX IF NOT EXISTS item_units_item ON item_units (item_id);
@@ -58,6 +63,7 @@ CREATE INDEX IF NOT EXISTS item_units_name ON item_units (name);
 """
 _ITEM_COLUMNS = "id, doc, number, position, task, text, units_raw, deadline, line, due, ongoing, corrected"  # not tokens
 _INDEX_TABLES = ("item_units", "items", "documents", "postings", "lengths")
+ITEM_CACHE = 2_000  # items a connection keeps read (items_by_id): a few MB at most
 
 
 def part_of(item: Item) -> str:
@@ -82,12 +88,17 @@ class Store:
             self.conn = self._connect()
             if not self.readonly:
                 self.conn.execute("PRAGMA journal_mode=WAL")
+                # No fsync per commit (5 ms each here, one per logged question): in WAL mode a commit
+                # still survives the process crashing, and a power loss can only drop the last commits.
+                self.conn.execute("PRAGMA synchronous=NORMAL")
             # 16 MB of pages; no memory map: mapped pages would count in a query process's memory.
             self.conn.execute("PRAGMA cache_size=-16384")
             self._check_schema()
         except sqlite3.Error as exc:
             raise explain(self.path, exc) from None
         self._ino = _inode(self.path)
+        self._items: dict[int, Item] = {}  # items_by_id's, read from the index built as _items_version
+        self._items_version: str | None = None
 
     def _connect(self) -> sqlite3.Connection:
         """A connection: read-write, or read-only (immutable when even the folder is read-only)."""
@@ -155,6 +166,7 @@ class Store:
             self.conn.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
             raise explain(self.path, exc, self.timeout) from None
+        self._items = {}  # read again after any write of this connection's
         try:
             yield
             self.conn.commit()
@@ -316,6 +328,41 @@ class Store:
         """Close the connection."""
         self.conn.close()
 
+    # --- state shared by a front end's worker processes ------------------------------------
+
+    def load_chat(self, key: str, since: float) -> bytes | None:
+        """The saved state of a chat last seen at or after `since` (seconds since the epoch), else None."""
+        found = self._rows("SELECT state FROM chats WHERE key = ? AND seen >= ?", [key, since])
+        return found[0][0] if found else None
+
+    def save_chat(self, key: str, state: bytes, seen: float) -> None:
+        """Save (or replace) a chat's state, seen now."""
+        with self.writing():
+            self.conn.execute("INSERT OR REPLACE INTO chats VALUES (?, ?, ?)", [key, seen, state])
+
+    def forget_chats(self, since: float, keep: int) -> None:
+        """Drop the chats last seen before `since`, and the least recently seen beyond `keep`."""
+        with self.writing():
+            self.conn.execute("DELETE FROM chats WHERE seen < ?", [since])
+            self.conn.execute("DELETE FROM chats WHERE key IN (SELECT key FROM chats ORDER BY seen DESC"
+                              " LIMIT -1 OFFSET ?)", [keep])
+
+    def add_login(self, token: str, expiry: float, now: float) -> None:
+        """Keep a staff login (by the token's hash) until expiry; the expired ones are dropped."""
+        with self.writing():
+            self.conn.execute("DELETE FROM logins WHERE expiry < ?", [now])
+            self.conn.execute("INSERT OR REPLACE INTO logins VALUES (?, ?)", [_token_hash(token), expiry])
+
+    def login_expiry(self, token: str) -> float | None:
+        """When a staff login ends (seconds since the epoch), or None when there is none."""
+        found = self._rows("SELECT expiry FROM logins WHERE token = ?", [_token_hash(token)])
+        return found[0][0] if found else None
+
+    def drop_login(self, token: str) -> None:
+        """End a staff login."""
+        with self.writing():
+            self.conn.execute("DELETE FROM logins WHERE token = ?", [_token_hash(token)])
+
     # --- the question log ------------------------------------------------------------------
 
     def _chat_hash(self, chat_id: int | str) -> str:
@@ -452,10 +499,16 @@ class Store:
         return [item for _, item in self.items_where("due != ''", [], ranges)]
 
     def items_by_id(self, ids: list[int]) -> dict[int, Item]:
-        """Items by id."""
+        """Items by id, in id order; the ones read lately are kept (until this file is written)."""
         if not ids:
             return {}
-        return dict(self.items_where(f"id IN ({','.join('?' * len(ids))})", list(ids)))
+        version = self.built()  # every write to the index tables changes it (the question log does not)
+        if version != self._items_version or len(self._items) > ITEM_CACHE:
+            self._items, self._items_version = {}, version
+        missing = [i for i in set(ids) if i not in self._items]
+        if missing:
+            self._items.update(self.items_where(f"id IN ({','.join('?' * len(missing))})", missing))
+        return {i: self._items[i] for i in sorted(set(ids)) if i in self._items}
 
     def postings(self, terms: Iterable[str]) -> dict[str, Postings]:
         """The postings of each known term."""
@@ -560,6 +613,11 @@ def _inode(path: Path) -> int | None:
         return path.stat().st_ino
     except OSError:
         return None
+
+
+def _token_hash(token: str) -> str:
+    """What is stored of a login token: its hash (a copy of the file holds no live token)."""
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def _now() -> str:

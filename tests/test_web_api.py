@@ -51,7 +51,7 @@ def web_answerer(db: Path) -> Answerer:
 
 @pytest.fixture
 def make_client(db: Path, web_answerer: Answerer) -> Iterator[Callable[..., TestClient]]:
-    """A client of a fresh app (fresh sessions and rate limits) with the given settings."""
+    """A client of a fresh app (fresh rate limits; chats and logins are kept in the index file) with the given settings."""
     clients: list[TestClient] = []
 
     def make(**settings: object) -> TestClient:
