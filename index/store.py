@@ -227,8 +227,7 @@ class Store:
                 tokens = [tokens_of(item) for item in items]
                 first = self._insert_items(items, tokens)
                 if builder is not None:
-                    for item_id, item_tokens in enumerate(tokens, first):
-                        builder.add(item_id, item_tokens)
+                    builder.add_plan(first, tokens)
             self._write_postings(builder if builder is not None else self._count_postings())
             summary = {**(meta() if callable(meta) else meta), **self._summary(), "schema": SCHEMA_VERSION,
                        "built": secrets.token_hex(8)}
