@@ -228,7 +228,8 @@ def bench_size(size: int, work: Path, qfile: Path, reference: bool) -> dict[str,
         return {**row, "ingest s": "failed"}
     if items != size:
         print(f"[{size:,}] warning: ingest reported {items} items", file=sys.stderr)
-    row |= {"ingest s": f"{run.seconds:.1f}", "ingest peak MB": f"{run.peak_mb:.0f}",
+    row |= {"ingest s": f"{run.seconds:.1f}", "ingest µs/item": f"{run.seconds / size * 1e6:.0f}",
+            "ingest peak MB": f"{run.peak_mb:.0f}",
             "ingest all procs MB": f"{run.tree_mb:.0f}"}
     print(f"[{size:,}] load and {'both rankers' if reference else 'default ranker'} …", file=sys.stderr, flush=True)
     cmd = [sys.executable, __file__, "--worker", db, "--questions-file", qfile]
@@ -264,7 +265,7 @@ def cold_ask(work: Path, runs: int) -> str:
             f"median {statistics.median(times):.2f} s, max {max(times):.2f} s")
 
 
-COLUMNS = ("size", "ingest s", "ingest peak MB", "ingest all procs MB", "load s", "query MB", "default p50/p95 ms",
+COLUMNS = ("size", "ingest s", "ingest µs/item", "ingest peak MB", "ingest all procs MB", "load s", "query MB", "default p50/p95 ms",
            "rank-bm25 build s", "rank-bm25 p50/p95 ms")
 
 

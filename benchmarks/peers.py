@@ -263,15 +263,20 @@ def table(rows: dict[str, dict[str, Any]]) -> str:
     for engine, r in rows.items():
         p50, p95, p99 = percentiles(r["ms"])
         lines.append((engine, f"{p50:.2f}", f"{p95:.2f}", f"{p99:.2f}", f"{r['peak_mb']:.0f}", f"{r['load_s']:.2f}",
-                      f"{r['build_s']:.1f}", f"{r['build_mb']:.0f}", f"{r['overlap']:.2f}"))
+                      _figure(r["build_s"], ".1f"), _figure(r["build_mb"], ".0f"), f"{r['overlap']:.2f}"))
     ours = rows["policyqa"]
     lines.append(("policyqa ÷", "p50", "p95", "p99", "query RSS", "", "build", "", ""))
     for engine, r in rows.items():
         if engine != "policyqa":
             ratios = [a / b for a, b in zip(percentiles(ours["ms"]), percentiles(r["ms"]))]
             lines.append((engine, *(f"{x:.2f}×" for x in ratios), f"{ours['peak_mb'] / r['peak_mb']:.2f}×", "",
-                          f"{ours['build_s'] / r['build_s']:.1f}×", "", ""))
+                          _figure(ours["build_s"] / r["build_s"], ".1f", "×"), "", ""))
     return "\n".join("| " + " | ".join(line) + " |" for line in [lines[0], ("---",) * len(head), *lines[1:]])
+
+
+def _figure(value: float, spec: str, unit: str = "") -> str:
+    """A figure as printed, or "not timed" for one not measured in this run."""
+    return "not timed" if value != value else f"{value:{spec}}{unit}"
 
 
 def main() -> None:
@@ -282,6 +287,7 @@ def main() -> None:
     parser.add_argument("--k", type=int, default=10)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--keep", type=Path, help="keep the indexes in this folder (default: a temporary one)")
+    parser.add_argument("--db", type=Path, help="policyqa's index of these items, built already (its build is not timed)")
     parser.add_argument("--build", choices=sorted(BUILDERS), help=argparse.SUPPRESS)
     parser.add_argument("--serve", choices=ENGINES, help=argparse.SUPPRESS)
     parser.add_argument("--tokens", type=Path, help=argparse.SUPPRESS)
@@ -297,12 +303,18 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="policyqa-peers-") as tmp:
         work = (args.keep or Path(tmp)).resolve()
         work.mkdir(parents=True, exist_ok=True)
-        db = work / f"synth-{args.size}.db"
-        print(f"[policyqa] ingest {folder.relative_to(ROOT)} …", file=sys.stderr, flush=True)
-        run, items = ingest(folder, db)
-        if run.code != 0:
-            raise SystemExit(f"policyqa ingest failed: {run.stderr.strip().splitlines()[-1:]}")
-        builds = {"policyqa": {"build_s": run.seconds, "build_mb": run.peak_mb}}
+        if args.db:  # an index built before (by bench.py --keep, say): its build is not timed here
+            from index.store import Store
+
+            db, items = args.db.resolve(), Store(args.db).size()
+            builds = {"policyqa": {"build_s": float("nan"), "build_mb": float("nan")}}
+        else:
+            db = work / f"synth-{args.size}.db"
+            print(f"[policyqa] ingest {folder.relative_to(ROOT)} …", file=sys.stderr, flush=True)
+            run, items = ingest(folder, db)
+            if run.code != 0:
+                raise SystemExit(f"policyqa ingest failed: {run.stderr.strip().splitlines()[-1:]}")
+            builds = {"policyqa": {"build_s": run.seconds, "build_mb": run.peak_mb}}
         tokens_file = work / "tokens.jsonl"
         write_tokens(db, tokens_file)
         indexes = {"policyqa": db}

@@ -58,7 +58,8 @@ def read_due(deadline: str | None, text: str, year: int | None) -> Due:
         if carried is None or (not deadline and not mention.before):
             continue
         dates.add(mention.period(carried)[1].isoformat())
-    ongoing = bool(deadline) and any(w in normalize(deadline) for w in _words()["ongoing"])
+    folded = normalize(deadline) if deadline else ""  # once, not once per word
+    ongoing = bool(deadline) and any(w in folded for w in _words()["ongoing"])
     return Due(tuple(sorted(dates)), ongoing)
 
 

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
+import shutil
+import tempfile
 from itertools import islice
-from collections import Counter, OrderedDict
+from collections import Counter, OrderedDict, deque
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -28,6 +31,8 @@ if TYPE_CHECKING:
 POSTINGS_CACHE = 48 * 2**20  # bytes of postings a long-running process keeps in memory
 PARALLEL_ABOVE = 5_000  # items to segment before a second process pays for its start-up
 SURVEY_PARALLEL_ABOVE = 8  # files to read before reading them on all cores pays
+AHEAD = 2  # jobs per worker process submitted before the first result is taken
+SPOOL_PREFIX = "policyqa-ingest-"  # + pid: pass one's parsed plans, in the temporary folder, until stored
 LONGEST_WORD = 50  # jieba keeps every prefix of a dictionary word: memory grows with its square
 
 
@@ -44,10 +49,11 @@ def search_text(item: Item) -> str:
 
 # --- building ------------------------------------------------------------------------------------
 #
-# Two passes over the files, each on all cores when there is enough work: the first reads every
-# plan for the report, the duplicate check and the unit names (which jieba must know before it
-# cuts any text); the second reads each plan again, segments it and hands it to the store, one
-# plan at a time, so memory holds one plan's items rather than the corpus.
+# Two passes, each on all cores when there is enough work: the first reads every plan file for
+# the report, the duplicate check and the unit names (which jieba must know before it cuts any
+# text), and spools each plan's items to a temporary file; the second loads each spooled plan,
+# segments it and hands it to the store, one plan at a time, so memory holds one plan's items
+# rather than the corpus, and no file is parsed twice.
 
 _worker: Segmenter | None = None
 
@@ -58,25 +64,30 @@ def _start_worker(extra: list[str]) -> None:
     _worker = Segmenter(extra)
 
 
-def _survey(job: tuple[Path, dict]) -> tuple[Summary, set[str]] | InputError:
-    """Pass one for a file: its summary and unit names, or the error that stops it."""
+def _survey(job: tuple[Path, dict, Path]) -> tuple[Summary, set[str]] | InputError:
+    """Pass one for a file: its summary and unit names, or the error that stops it; the plan
+    itself is spooled (pickled) to the job's third path for pass two."""
+    path, given, spool = job
     try:
-        parsed = read_plan(*job)
+        parsed = read_plan(path, given)
     except InputError as exc:
         return exc
+    with spool.open("wb") as out:
+        pickle.dump((parsed.document, parsed.items), out, protocol=pickle.HIGHEST_PROTOCOL)
     return parsed.summary(), harvest(parsed.items)
 
 
-Job = tuple[str, Path, dict | str]  # ("file", path, given metadata) or ("stored", db, document id)
+Job = tuple[str, Path, str]  # ("spooled", pickle of a plan read in pass one, "") or ("stored", db, document id)
 
 
 def _segment_plan(job: Job) -> tuple[Document, list[Item], list[list[str]], dict[str, int], int]:
     """Pass two for a plan: its items, their tokens, and the dictionary words they need."""
     assert _worker is not None
     kind, path, detail = job
-    if kind == "file":
-        parsed = read_plan(path, detail)
-        document, items = parsed.document, parsed.items
+    if kind == "spooled":
+        with path.open("rb") as spooled:
+            document, items = pickle.load(spooled)
+        path.unlink()  # read once: the spool shrinks as the plans are stored
     else:
         store = Store(path)
         document = next(d for d in store.documents() if d.id == detail)
@@ -96,21 +107,30 @@ def _map(function, jobs: list, workers: int, extra: list[str] | None = None):  #
             _start_worker(extra)
         yield from map(function, jobs)
         return
-    from concurrent.futures import ProcessPoolExecutor  # here: only ingest forks, and its import costs a cold ask
+    from concurrent.futures import Future, ProcessPoolExecutor  # here: only ingest forks, and its import costs a cold ask
 
     initializer = (_start_worker, (extra,)) if extra is not None else (None, ())
     with ProcessPoolExecutor(workers, initializer=initializer[0], initargs=initializer[1]) as pool:
-        yield from pool.map(function, jobs)
+        # A few jobs ahead, not all (pool.map): when the caller is the slower side, finished plans
+        # would otherwise pile up in this process (2.3 GB at 1M items).
+        running: deque[Future] = deque()
+        for job in jobs:
+            running.append(pool.submit(function, job))
+            if len(running) >= AHEAD * workers:
+                yield running.popleft().result()
+        while running:
+            yield running.popleft().result()
 
 
 def _survey_all(
-    files: list[tuple[Path, dict]], cores: int, say: Callable[[str], None]
+    files: list[tuple[Path, dict]], cores: int, say: Callable[[str], None], spool: Path
 ) -> tuple[BuildResult, list[Job], set[str]]:
     """Pass one: the report, the pass-two jobs for the good files, and the unit names."""
     result, jobs, names = BuildResult(), [], set()
     taken: dict[str, Path] = {}
     workers = cores if len(files) > SURVEY_PARALLEL_ABOVE else 1
-    for (path, given), outcome in zip(files, _map(_survey, files, workers)):
+    surveys = [(path, given, spool / f"{n}.pickle") for n, (path, given) in enumerate(files)]
+    for (path, _, spooled), outcome in zip(surveys, _map(_survey, surveys, workers)):
         say(f"reading {path}")
         if isinstance(outcome, InputError):
             result.errors.append(outcome)
@@ -123,7 +143,7 @@ def _survey_all(
         taken[summary.document.id] = path
         result.summaries.append(summary)
         names |= found
-        jobs.append(("file", path, given))
+        jobs.append(("spooled", spooled, ""))
     return result, jobs, names
 
 
@@ -147,17 +167,38 @@ def build_index(
     cores = os.cpu_count() or 1
     paths, remove = list(paths), set(remove)
     files = [(path, {**given, "corrections": corrections}) for path, given in given_metadata(paths, overrides)]
-    result, jobs, names = _survey_all(files, cores, say)
-    if paths and not jobs:
-        return result  # no file could be read: the index stays as it was
-    with store.writing():
-        if not everything:
-            jobs = _kept_jobs(store, {s.document.id for s in result.summaries}, remove) + jobs
-            names |= harvest(item for kind, _, doc in jobs if kind == "stored" for item, _ in store.items(doc))
-        if not jobs:
-            return result
-        _store_plans(store, jobs, names, result, cores, say, everything)
+    _clear_stale_spools()
+    with tempfile.TemporaryDirectory(prefix=f"{SPOOL_PREFIX}{os.getpid()}-") as spool:
+        result, jobs, names = _survey_all(files, cores, say, Path(spool))
+        if paths and not jobs:
+            return result  # no file could be read: the index stays as it was
+        with store.writing():
+            if not everything:
+                jobs = _kept_jobs(store, {s.document.id for s in result.summaries}, remove) + jobs
+                names |= harvest(item for kind, _, doc in jobs if kind == "stored" for item, _ in store.items(doc))
+            if not jobs:
+                return result
+            _store_plans(store, jobs, names, result, cores, say, everything)
     return result
+
+
+def _clear_stale_spools() -> None:
+    """Remove the spools of ingests that were killed (their process is gone) before they cleaned up."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{SPOOL_PREFIX}*-*"):
+        pid = folder.name.removeprefix(SPOOL_PREFIX).split("-", 1)[0]
+        if pid.isdigit() and not _running(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _running(pid: int) -> bool:
+    """True when a process with this id exists."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
 
 
 def remove_documents(store: Store, ids: Iterable[str], progress: Callable[[str], None] | None = None) -> None:

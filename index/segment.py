@@ -43,6 +43,7 @@ def _import_jieba():  # noqa: ANN202 - returns the module
 
 jieba = _import_jieba()
 _WORD = re.compile(r"[\w]", re.UNICODE)
+_HAN = re.compile("[\u4e00-\u9fd5]+")  # the characters jieba's own HMM reads (jieba.finalseg.re_han)
 TERM_FREQ = 50_000  # high enough that jieba keeps a domain term whole
 BLOCK_CACHE = 200_000  # runs of word characters whose cut is remembered (plans repeat phrases)
 FILLER = "\ue000\ue001"  # a private-use "word" no text contains, carrying the rest of the total
@@ -87,9 +88,11 @@ class Segmenter:
     way and costs milliseconds instead of a second to load.
     """
 
-    def __init__(self, extra_words: Iterable[str] = (), dictionary: str | None = None) -> None:
+    def __init__(self, extra_words: Iterable[str] = (), dictionary: str | None = None, fast: bool = True) -> None:
+        """fast: cut with rjieba when it is installed and the full dictionary is used (ingest)."""
         self._jieba = jieba.Tokenizer(dictionary) if dictionary else jieba.Tokenizer()
         self._jieba.initialize()
+        self._fast = _rjieba() if fast and dictionary is None else None
         if dictionary is None:
             for term in [*words("terms.txt"), *canonical_terms(), *extra_words]:
                 word, _, freq = term.partition(" ")
@@ -97,8 +100,22 @@ class Segmenter:
                     raise DataError(f"index/data/terms.txt: the frequency of {word!r} is not a number: {freq!r}")
                 if word:
                     self._jieba.add_word(_fold(word), int(freq) if freq else TERM_FREQ)
+                    if self._fast is not None:
+                        self._fast.add_word(_fold(word), int(freq) if freq else TERM_FREQ, None)
         self._stop = frozenset(_fold(w) for w in words("stopwords.txt"))
-        self._block = lru_cache(maxsize=BLOCK_CACHE)(lambda block: tuple(self._jieba.cut_for_search(block)))
+        self._block = lru_cache(maxsize=BLOCK_CACHE)(lambda block: tuple(self._cut(block)))
+
+    @property
+    def fast(self) -> bool:
+        """True when text is cut by rjieba rather than jieba (the same words, ten times faster)."""
+        return self._fast is not None
+
+    def _cut(self, text: str) -> list[str]:
+        """jieba's cut_for_search (with HMM) of text, by rjieba when there is one and the text is
+        Chinese characters alone (rjieba cuts some mixed runs otherwise: 平台v2.0 gives v2 and v2.0)."""
+        if self._fast is not None and _HAN.fullmatch(text):
+            return self._fast.cut_for_search(text, True)
+        return list(self._jieba.cut_for_search(text))
 
     @classmethod
     def from_vocabulary(cls, vocabulary: str) -> Segmenter:
@@ -122,7 +139,7 @@ class Segmenter:
             if jieba.re_han_default.fullmatch(block):
                 out.extend(self._block(block))
             elif block:
-                out.extend(self._jieba.cut_for_search(block))
+                out.extend(self._cut(block))
         return out
 
     def tokens(self, text: str) -> list[str]:
@@ -168,6 +185,20 @@ class Segmenter:
         listed = [*words("terms.txt"), *words("stopwords.txt"), *canonical_terms()]
         wanted = {*seen, *(_fold(t.partition(" ")[0]) for t in listed)}
         return {w: freq[w] for w in wanted if freq.get(w, 0) > 0 and " " not in w}
+
+
+def _rjieba():  # noqa: ANN202 - an rjieba.Jieba, or None
+    """rjieba (jieba-rs, the same dictionary and HMM) over jieba's default dictionary, if installed.
+
+    It cuts plan text into exactly jieba's words (tests/test_segment.py checks every item of the
+    bundled and test plans) about ten times faster; the dictionary lookups (FREQ, total) and the
+    query processes' small vocabulary stay with jieba, which is the fallback.
+    """
+    try:
+        import rjieba
+    except ImportError:
+        return None
+    return rjieba.Jieba()
 
 
 def vocabulary_text(frequencies: dict[str, int], total: int) -> str:

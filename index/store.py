@@ -36,6 +36,7 @@ DatabaseError = sqlite3.Error  # what an edge catches to pass to explain()
 log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = "5"
+_TOKENS = json.JSONEncoder(ensure_ascii=False)  # the tokens column; one encoder (json.dumps with options builds one per call)
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (id TEXT PRIMARY KEY, title TEXT, region TEXT, level TEXT,
     year INTEGER, issuer TEXT, number TEXT, date TEXT, source TEXT);
@@ -229,11 +230,10 @@ class Store:
             for document, items in plans:
                 self._delete_document(document.id)
                 self.db["documents"].insert(asdict(document))
-                for item in items:
-                    tokens = tokens_of(item)
-                    self._insert_item(item, tokens)
-                    if builder is not None:
-                        builder.add(self._last_item_id, tokens)
+                tokens = [tokens_of(item) for item in items]
+                first = self._insert_items(items, tokens)
+                if builder is not None:
+                    builder.add_plan(first, tokens)
             self._write_postings(builder if builder is not None else self._count_postings())
             summary = {**(meta() if callable(meta) else meta), **self._summary(), "schema": SCHEMA_VERSION,
                        "built": secrets.token_hex(8)}
@@ -245,21 +245,26 @@ class Store:
         self.conn.execute("DELETE FROM items WHERE doc = ?", [doc])
         self.conn.execute("DELETE FROM documents WHERE id = ?", [doc])
 
-    def _insert_item(self, item: Item, tokens: list[str]) -> None:
-        """Insert one item and its unit rows."""
-        cursor = self.conn.execute(
-            "INSERT INTO items (doc, number, part, position, task, text, units_raw, deadline, line, tokens, due, ongoing,"
-            " corrected) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [item.doc, item.number, part_of(item), item.position, item.task, item.text, item.units.raw,
-             item.deadline, item.line, json.dumps(tokens, ensure_ascii=False), ",".join(item.due), int(item.ongoing),
-             int(item.corrected)],
+    def _insert_items(self, items: list[Item], tokens: list[list[str]]) -> int:
+        """Insert a plan's items and their unit rows in two statements; returns the first item's id.
+
+        Ids are given as SQLite would give them one insert at a time (one above the largest).
+        """
+        first = self._rows("SELECT coalesce(max(id), 0) + 1 FROM items")[0][0]
+        encode = _TOKENS.encode
+        self.conn.executemany(
+            "INSERT INTO items (id, doc, number, part, position, task, text, units_raw, deadline, line, tokens, due,"
+            " ongoing, corrected) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(item_id, item.doc, item.number, part_of(item), item.position, item.task, item.text, item.units.raw,
+              item.deadline, item.line, encode(item_tokens), ",".join(item.due), int(item.ongoing), int(item.corrected))
+             for item_id, (item, item_tokens) in enumerate(zip(items, tokens), first)],
         )
-        self._last_item_id = cursor.lastrowid
         self.conn.executemany(
             "INSERT INTO item_units VALUES (?, ?, ?, ?, ?, ?)",
-            [(cursor.lastrowid, i, u.name, u.normalized, u.role, int(u.collective))
-             for i, u in enumerate(item.units.members)],
+            [(item_id, i, u.name, u.normalized, u.role, int(u.collective))
+             for item_id, item in enumerate(items, first) for i, u in enumerate(item.units.members)],
         )
+        return first
 
     def _count_postings(self) -> PostingsBuilder:
         """Every stored item's tokens, counted for the postings."""

@@ -46,20 +46,51 @@ def _tails() -> tuple[str, ...]:
     return tuple(sorted(tails, key=len, reverse=True))
 
 
+@cache
+def _marks(breaks: tuple[str, ...]) -> re.Pattern[str]:
+    """Every position where a bracket stands or a break starts (a lookahead: breaks may overlap)."""
+    return re.compile(f"(?=([{re.escape(_OPEN + _CLOSE)}]|{'|'.join(map(re.escape, breaks))}))")
+
+
 def _cut(text: str, breaks: tuple[str, ...], accept: Callable[[str, str], bool]) -> list[str]:
-    """Split text at the breaks outside brackets that accept(text_before, break) allows."""
+    """Split text at the breaks outside brackets that accept(text_before, break) allows.
+
+    Only the positions of brackets and break starts are visited (a character-by-character walk
+    was most of the time of reading a large plan); a break is the first of breaks found there.
+    """
     parts: list[str] = []
-    depth = start = i = 0
-    while i < len(text):
-        depth = max(0, depth + (text[i] in _OPEN) - (text[i] in _CLOSE))
-        found = next((b for b in breaks if text.startswith(b, i)), "") if depth == 0 else ""
-        if found and accept(text[start:i], found):
-            parts.append(text[start:i])
-            start = i = i + len(found)
-        else:
-            i += 1
+    depth = start = 0
+    for mark in _marks(breaks).finditer(text):
+        at, found = mark.start(), mark.group(1)
+        if at < start:
+            continue  # inside the break just cut
+        if found in _OPEN:
+            depth += 1
+        elif found in _CLOSE:
+            depth = max(0, depth - 1)
+        elif depth == 0 and accept(text[start:at], found):
+            parts.append(text[start:at])
+            start = at + len(found)
     parts.append(text[start:])
     return [part for part in parts if part]
+
+
+@cache
+def _opening(entries: tuple[str, ...]) -> re.Pattern[str]:
+    """The first of the entries that a text starts with (as next(e for e in entries if text.startswith(e)))."""
+    return re.compile("|".join(map(re.escape, entries)))
+
+
+@cache
+def _closing(entries: tuple[str, ...]) -> re.Pattern[str]:
+    """The longest of the entries that a text ends with."""
+    return re.compile(f"(?:{'|'.join(map(re.escape, entries))})\\Z")
+
+
+def _ending(entries: tuple[str, ...], text: str) -> str:
+    """The first of the entries, longest first, that text ends with, or ""."""
+    found = _closing(entries).search(text)
+    return found.group(0) if found else ""
 
 
 def _unwrap(text: str) -> str:
@@ -99,7 +130,7 @@ def _splits_names(before: str, found: str) -> bool:
 def _peel(segment: str) -> tuple[str, bool]:
     """Peel non-body phrases off a segment's end; report whether one was a lead marker."""
     lead = False
-    while found := next((tail for tail in _tails() if segment.endswith(tail)), ""):
+    while found := _ending(_tails(), segment):
         lead = lead or found in _words("unit_lead_markers")
         segment = segment[: -len(found)]
     return segment, lead
@@ -131,7 +162,8 @@ def _level(name: str) -> str:
     """The level marker a name starts with, or "" when it has none."""
     if name.startswith(_words("unit_level_lookalikes")):
         return ""
-    return next((level for level in _words("unit_levels") if name.startswith(level)), "")
+    found = _opening(_words("unit_levels")).match(name)
+    return found.group(0) if found else ""
 
 
 def is_collective(name: str) -> bool:
@@ -148,26 +180,32 @@ def unit_from_name(name: str, role: str, prefix: str = "") -> Unit:
     return Unit(name=name, normalized=normalized, role=role, collective=collective)
 
 
-@lru_cache(maxsize=8192)  # plans repeat the same few cells hundreds of times
-def split_units(cell: str) -> Units:
-    """Split a responsibility cell into lead and other bodies, in the order written.
+def _written_names(cell: str) -> Iterator[tuple[str, str]]:
+    """(name as written, role) of each body a cell names, in order, read one clause at a time.
 
     The cell is read in simplified characters (the word lists are simplified) and every name is
     cut from the cell as written: the conversion maps one character to one character.
     """
     raw = "".join(cell.split())
     plain = simplified(raw)
-    members: list[Unit] = []
-    prefix = ""
     at = 0
     for clause in _clauses(plain):
         for name, role in _clause_roles(clause):
             at = plain.find(name, at)
             written = raw[at : at + len(name)] if at >= 0 else name
             at = max(at, 0) + len(name)
-            members.append(unit_from_name(written, role, prefix))
-            prefix = prefix if members[-1].collective else _level(simplified(members[-1].normalized))
-    return Units(raw=raw, members=tuple(members))
+            yield written, role
+
+
+@lru_cache(maxsize=8192)  # plans repeat the same few cells hundreds of times
+def split_units(cell: str) -> Units:
+    """Split a responsibility cell into lead and other bodies, in the order written."""
+    members: list[Unit] = []
+    prefix = ""
+    for written, role in _written_names(cell):
+        members.append(unit_from_name(written, role, prefix))
+        prefix = prefix if members[-1].collective else _level(simplified(members[-1].normalized))
+    return Units(raw="".join(cell.split()), members=tuple(members))
 
 
 def units_from_cells(cells: list[tuple[str, str | None]]) -> Units:
@@ -201,5 +239,9 @@ def reads_as_units(text: str) -> bool:
     flat = simplified("".join(text.split())).rstrip("；;，,。")
     if not flat or len(flat) > 400 or any(stop in flat for stop in _SENTENCE_STOPS):
         return False
-    names = [unit.name for unit in split_units(flat).members]
-    return bool(names) and all(map(is_body_name, names))
+    named = False
+    for name, _ in _written_names(flat):  # stops at the first name that is no body: most cells are requirements
+        if not is_body_name(name):
+            return False
+        named = True
+    return named

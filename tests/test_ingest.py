@@ -158,17 +158,17 @@ def test_failed_rebuild_keeps_previous_index(tmp_path: Path, monkeypatch: pytest
     before = Store(db).items()
     assert [(i.doc, i.number) for i, _ in before] == [("a", "1"), ("a", "2"), ("b", "1"), ("b", "2")]
 
-    calls: list[Item] = []
-    original = Store._insert_item
+    calls: list[list[Item]] = []
+    original = Store._insert_items
 
-    def failing_insert(self: Store, item: Item, tokens: list[str]) -> None:
-        """Insert two items, then fail."""
-        calls.append(item)
-        if len(calls) == 3:
+    def failing_insert(self: Store, items: list[Item], tokens: list[list[str]]) -> int:
+        """Insert the first plan's items, then fail on the second plan."""
+        calls.append(items)
+        if len(calls) == 2:
             raise RuntimeError("disk full")
-        original(self, item, tokens)
+        return original(self, items, tokens)
 
-    monkeypatch.setattr(Store, "_insert_item", failing_insert)
+    monkeypatch.setattr(Store, "_insert_items", failing_insert)
     with pytest.raises(RuntimeError, match="disk full"):
         build_index(Store(db), [tmp_path / "plans"])
     monkeypatch.undo()
@@ -276,3 +276,24 @@ def test_missing_item_is_an_error(hermetic: Path, corpus_db: str) -> None:
     assert result.exit_code != 0
     assert "999" in result.stderr
     assert "zhanjiang-2021" in result.stderr
+
+
+def test_ingest_spools_plans_and_clears_spools_of_killed_ingests(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pass one's parsed plans go to a spool that is gone afterwards; a spool whose ingest was killed is removed."""
+    import subprocess
+    import sys
+    import tempfile
+
+    spools = tmp_path / "tmp"
+    spools.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(spools))
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    stale = spools / f"policyqa-ingest-{gone.stdout.strip()}-abc"
+    alive = spools / f"policyqa-ingest-{os.getpid()}-def"
+    for folder in (stale, alive):
+        folder.mkdir()
+        (folder / "0.pickle").write_bytes(b"x")
+    write(tmp_path / "plans" / "a.txt", PLAN)
+    result = build_index(Store(tmp_path / "index.db"), [tmp_path / "plans"])
+    assert [s.items for s in result.summaries] == [2]
+    assert sorted(p.name for p in spools.glob("policyqa-ingest-*")) == [alive.name]

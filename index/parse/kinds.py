@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from enum import Enum
-from functools import cache
+from functools import cache, lru_cache
 
 from index.lexicon import table
 from index.parse.numbering import is_chapter_level, marker
@@ -60,8 +60,12 @@ def _deadline_part(part: str) -> bool:
     return bool(opened) and len(part) <= MAX_DEADLINE_PART
 
 
+KINDS_KEPT = 1 << 16  # cells whose kind is remembered: every layout and row pass asks again for the same cells
+
+
+@lru_cache(maxsize=KINDS_KEPT)
 def kind(text: str) -> Kind:
-    """The kind of one cell."""
+    """The kind of one cell (from its text alone, so remembered)."""
     flat = squash(text)
     if not flat:
         return Kind.EMPTY
