@@ -38,7 +38,7 @@ from bot.due import falling_due
 from bot.render import answer_json, context_json, follow_up_hint, item_json, item_label, listing_header
 from bot.settings import Settings
 from bot.web_admin import add_admin_routes
-from bot.web_guard import ApiError, BodyLimit, Guard, add_error_handlers, errors
+from bot.web_guard import ApiError, BodyLimit, Guard, add_error_handlers, errors, replaying
 from index.engine import Engine
 from index.errors import IndexLocked, PolicyQAError
 from index.rank import Ranges
@@ -470,17 +470,7 @@ class FastAsk:
         body = _ask_body(request.headers.get("content-type", ""), message)
         text = _question(body.q) if body is not None else ""
         if not text or not _is_text(text):
-            replayed = False
-
-            async def replay() -> Message:
-                """The message read above once, then whatever the client sends next."""
-                nonlocal replayed
-                if replayed:
-                    return await receive()
-                replayed = True
-                return message
-
-            await self.app(scope, replay, send)
+            await self.app(scope, replaying(message, receive), send)
             return
         assert body is not None
         response = await _answer(self.web, body, request.cookies.get(SESSION_COOKIE), text)

@@ -136,17 +136,22 @@ class BodyLimit:
             if size > self.limit:
                 await too_big(scope, receive, send)
                 return
-        replayed = False
+        body = {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+        await self.app(scope, replaying(body, receive), send)
 
-        async def replay() -> Message:
-            """The buffered body once, then whatever the client sends next (a disconnect)."""
-            nonlocal replayed
-            if replayed:
-                return await receive()
-            replayed = True
-            return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
 
-        await self.app(scope, replay, send)
+def replaying(message: Message, receive: Receive) -> Receive:
+    """A receive that gives a message already read once, then whatever the client sends next (a disconnect)."""
+    replayed = False
+
+    async def replay() -> Message:
+        nonlocal replayed
+        if replayed:
+            return await receive()
+        replayed = True
+        return message
+
+    return replay
 
 
 def security_headers(settings: Settings, path: str) -> dict[str, str]:
