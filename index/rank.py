@@ -108,10 +108,6 @@ class Postings:
         at = bisect_left(ids, item_id)
         return at < len(ids) and ids[at] == item_id
 
-    def item_ids(self) -> list[int]:
-        """The ids of the items holding the term, ascending."""
-        return [i for i, _ in self.pairs()]
-
 
 Ranges = tuple[tuple[int, int], ...]  # inclusive item-id ranges a search is restricted to
 Terms = Sequence[tuple[int, Postings]]  # (times in the query, postings) per query term, in query order
@@ -119,11 +115,11 @@ Terms = Sequence[tuple[int, Postings]]  # (times in the query, postings) per que
 
 @dataclass(frozen=True)
 class Counted:
-    """A plan's items counted for the postings (made where the plan is segmented, added in order later).
+    """A plan's items counted for the postings, in words of the plan's own numbering.
 
     `terms` are the plan's distinct words; per item, `sizes` says how many of them it holds,
     and `numbers`/`counts` list them (an index into terms) with how often; `lengths` are the
-    items' token counts. Arrays pickle as bytes, so a worker process hands them over cheaply.
+    items' token counts. The builder then only maps the plan's numbers to the index's.
     """
 
     terms: list[str]

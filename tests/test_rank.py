@@ -193,7 +193,7 @@ def test_postings_are_dense_for_common_terms_and_sparse_for_rare_ones() -> None:
     assert rows["common"].dense and not rows["rare"].dense
     assert rows["common"].df == 3 and list(rows["common"].pairs()) == [(1, 1), (2, 1), (3, 2)]
     assert [rows["common"].holds(i) for i in (0, 1, 3, 4, 11, 12)] == [False, True, True, False, False, False]
-    assert rows["rare"].item_ids() == [1] and rows["rare"].holds(1) and not rows["rare"].holds(2)
+    assert list(rows["rare"].pairs()) == [(1, 1)] and rows["rare"].holds(1) and not rows["rare"].holds(2)
 
 
 def test_top_k_equals_rank_bm25_on_random_queries() -> None:
