@@ -397,7 +397,7 @@ def _counts(np, p: Postings):  # noqa: ANN001, ANN202 - numpy
 
 
 def _lookup(np, p: Postings, ids):  # noqa: ANN001, ANN202 - numpy
-    """How often each of these items (sorted ids) holds the term (0 where it does not)."""
+    """How often each of these items holds the term (0 where it does not)."""
     counts = _counts(np, p)
     if p.dense:
         return counts[ids]
