@@ -10,6 +10,7 @@ $(BIN)/policyqa: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/python -m compileall -q bot index  # bytecode now: a cold ask need not compile the modules first
 	touch $@
 
 run: setup
