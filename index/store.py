@@ -84,6 +84,7 @@ class Store:
         self.path = Path(path)
         self.timeout = timeout
         self.readonly = not _writable(self.path)
+        self._waits = timeout  # the connection's busy timeout now (seconds); writing() may change it
         try:
             self.conn = self._connect()
             if not self.readonly:
@@ -97,7 +98,6 @@ class Store:
         except sqlite3.Error as exc:
             raise explain(self.path, exc) from None
         self._ino = _inode(self.path)
-        self._waits = timeout  # the connection's busy timeout now (seconds)
         self._salt: str | None = None  # the log's salt once read (it is written once per file)
         self._items: dict[int, Item] = {}  # items_by_id's, read from the index built as _items_version
         self._items_version: str | None = None

@@ -297,3 +297,19 @@ def test_ingest_spools_plans_and_clears_spools_of_killed_ingests(tmp_path: Path,
     result = build_index(Store(tmp_path / "index.db"), [tmp_path / "plans"])
     assert [s.items for s in result.summaries] == [2]
     assert sorted(p.name for p in spools.glob("policyqa-ingest-*")) == [alive.name]
+
+
+def test_an_index_of_an_older_schema_is_emptied_for_a_rebuild_and_keeps_its_log(tmp_path: Path) -> None:
+    """Opening an index written by an earlier version drops its index tables (not the question log); ingest refills it."""
+    db = tmp_path / "old.db"
+    build_index(Store(db), [CORPUS / "shantou-2021.txt"])
+    old = Store(db)
+    old.record_question(1, "谁负责规章集中公开？", "谁负责规章集中公开？", ["shantou-2021 25"], 3.0, False)
+    old.conn.execute("UPDATE meta SET value = '4' WHERE key = 'schema'")
+    old.conn.commit()
+    old.close()
+    reopened = Store(db)
+    assert reopened.size() == 0 and reopened.documents() == []
+    assert reopened.stats()["most_asked"] == [{"question": "谁负责规章集中公开？", "n": 1}]
+    build_index(reopened, [CORPUS / "shantou-2021.txt"])
+    assert [d.id for d in Store(db).documents()] == ["shantou-2021"]
