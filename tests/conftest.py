@@ -36,3 +36,10 @@ def clean_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
             monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path)
     return tmp_path
+
+
+@pytest.fixture
+def hermetic(clean_env: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """clean_env, with the corpus setting pointing at the real corpus."""
+    monkeypatch.setenv("POLICYQA_CORPUS", str(CORPUS))
+    return clean_env

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-import os
 import sqlite3
 from pathlib import Path
 
@@ -14,16 +13,6 @@ from click.testing import CliRunner, Result
 from bot.cli import cli
 
 CORPUS = Path(__file__).parent.parent / "corpus"
-
-
-@pytest.fixture
-def hermetic(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    """No POLICYQA_* variables or .env from outside; the corpus setting points at the real corpus."""
-    for name in [n for n in os.environ if n.startswith("POLICYQA_")]:
-        monkeypatch.delenv(name)
-    monkeypatch.setenv("POLICYQA_CORPUS", str(CORPUS))
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
 
 
 def run(*args: str | Path) -> Result:

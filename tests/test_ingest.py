@@ -57,16 +57,6 @@ def write(path: Path, data: bytes | str) -> Path:
     return path
 
 
-@pytest.fixture
-def hermetic(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    """No POLICYQA_* variables or .env from outside; the corpus setting points at the real corpus."""
-    for name in [n for n in os.environ if n.startswith("POLICYQA_")]:
-        monkeypatch.delenv(name)
-    monkeypatch.setenv("POLICYQA_CORPUS", str(CORPUS))
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
 def run(*args: str) -> Result:
     """Invoke the policyqa CLI in-process."""
     return CliRunner().invoke(cli, list(args))

@@ -8,22 +8,20 @@ from __future__ import annotations
 import http.server
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
 import pytest
 from playwright.sync_api import Browser, Dialog, Locator, Page, expect, sync_playwright
 
 from bot.web_guard import hash_password
 from index.store import Store
 from tests.test_web_api import XSS, copy_index
+from tests.web_server import free_port, wait_until_up
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = [
@@ -31,14 +29,6 @@ CHROMIUM_FLAGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
 PASSWORD = "后台密码-2021"
-START_WAIT = 60.0  # seconds for `policyqa web` to answer /healthz
-
-
-def free_port() -> int:
-    """A port nothing listens on now, on 127.0.0.1."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @dataclass
@@ -49,20 +39,6 @@ class Server:
     db: Path
     embedder: str  # origin of a page allowed to embed the chat
     process: subprocess.Popen = field(repr=False)
-
-
-def _wait_until_up(url: str, process: subprocess.Popen) -> None:
-    """Poll /healthz until the server answers; fail with its output if it exits or never answers."""
-    deadline = time.monotonic() + START_WAIT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"policyqa web exited: {process.stdout.read() if process.stdout else ''}", pytrace=False)
-        try:
-            if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            time.sleep(0.2)
-    pytest.fail(f"policyqa web did not answer {url}/healthz within {START_WAIT:.0f} s", pytrace=False)
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +53,7 @@ def server(index_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     process = subprocess.Popen(command, env=env, cwd=db.parent, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_up(url, process)
+        wait_until_up(url, process)
         yield Server(url, db, embedder, process)
     finally:
         process.terminate()

@@ -4,10 +4,8 @@ so whichever process a request reaches answers it as the one before would have."
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,6 +20,7 @@ from bot.web_guard import hash_password
 from index.engine import Engine
 from index.store import Store
 from tests.test_web_api import copy_index
+from tests.web_server import free_port, wait_until_up
 
 PASSWORD = "两个进程的密码"
 
@@ -114,27 +113,6 @@ def test_policyqa_web_serves_with_worker_processes(db: Path) -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
-
-
-def free_port() -> int:
-    """A port nothing listens on now, on 127.0.0.1."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_until_up(url: str, server: subprocess.Popen) -> None:
-    """Return once /healthz answers; fail with the server's output if it exits or takes over 120 s."""
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            pytest.fail(f"policyqa web exited: {server.stderr.read() if server.stderr else ''}", pytrace=False)
-        try:
-            if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            time.sleep(0.3)
-    pytest.fail("policyqa web did not answer within 120 s", pytrace=False)
 
 
 def children(pid: int) -> list[int]:
