@@ -373,14 +373,15 @@ class Store:
 
     def _chat_hash(self, chat_id: int | str) -> str:
         """A chat id hashed with this database's own salt (chat ids are never stored)."""
-        if self._salt is None:  # kept once read: a salt made here is kept only after it is read back committed
+        salt = self._salt
+        if salt is None:  # kept once read: a salt made here is kept only after it is read back committed
             found = self._rows("SELECT value FROM meta WHERE key = 'salt'")
-            if not found:
+            if found:
+                salt = self._salt = found[0][0]
+            else:
                 salt = secrets.token_hex(16)
                 self.conn.execute("INSERT OR REPLACE INTO meta VALUES ('salt', ?)", [salt])
-                return hashlib.sha256(f"{salt}:{chat_id}".encode()).hexdigest()[:16]
-            self._salt = found[0][0]
-        return hashlib.sha256(f"{self._salt}:{chat_id}".encode()).hexdigest()[:16]
+        return hashlib.sha256(f"{salt}:{chat_id}".encode()).hexdigest()[:16]
 
     def record_question(
         self, chat_id: int | str, question: str, intent: str, items: list[str], latency_ms: float, no_answer: bool
