@@ -20,12 +20,10 @@ query term, matching or not), which is left out here so that 0 means "no match".
 from __future__ import annotations
 
 import math
-import threading
 from array import array
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import chain, repeat
 
@@ -36,7 +34,7 @@ DENSE_SHARE = 5  # a term in more than one item of this many is stored as a coun
 #                  an item) rather than as ids and counts (5 bytes a posting)
 SAMPLE = 1_024  # items of the most decisive term scored in full first, to bound the k-th best score
 FLOOR_OF = 16_384  # candidates whose k-th best score is taken as the floor after each term
-SCAN_SHARE = 4  # candidates per posting above which a term's items are walked rather than searched
+SEARCH_COST = 8  # postings spread over item ids in the time one item's count is searched for
 SLACK = 1e-9  # relative margin on every bound: sums in another order differ in the last bits
 CHUNK = 1 << 21  # postings the builder collects before sorting them by term
 
@@ -230,8 +228,6 @@ class Scorer:
         self.average = average
         self._lengths = array("I", lengths)
         self._norms = None  # numpy array of every item's length norm, made on first use
-        self._free: list = []  # zeroed numpy arrays over every item id, one per search running at once
-        self._lock = threading.Lock()
 
     def weight(self, df: int) -> float:
         """A term's idf times (k1 + 1): its weight in an item that holds it infinitely often."""
@@ -271,14 +267,17 @@ class Scorer:
     def _top_numpy(self, terms: Terms, k: int, ranges: Ranges | None) -> list[tuple[int, float]]:
         """The exact top k by MaxScore: terms that cannot lift a new item into the top k are only looked up.
 
-        The terms are taken most decisive first (highest bound on what they add to a score).
-        Each either brings in its items as candidates or, once the bounds of it and every term
-        after it add up to less than the k-th best score so far (a lower bound of the final
-        k-th best), is only looked up for the candidates there are: no item outside them can
-        reach the top k. After each term, the candidates whose score so far plus the bounds of
-        the terms still to come cannot reach that k-th best are dropped. A top-k item is never
-        dropped: its score so far plus those bounds is at least its score. The survivors are
-        scored in full, each term added in query order, so the sums are those of a full sort.
+        Any k items' full scores bound the final k-th best from below (a floor). A first floor comes
+        from some items that hold the most decisive terms together. The terms whose bounds (the most
+        each adds to any score) add up to less than it are "loose": an item holding only those cannot
+        reach the top k. The other terms bring in their items, all at once (one bincount of their
+        weights). The floor then rises to the k-th best full score of the items with the highest
+        sums, and the items whose sum plus the loose terms' bounds cannot reach it are dropped. The
+        loose terms are looked up for the rest, the most decisive first; after each, the floor rises
+        to the k-th best sum so far, and the candidates that cannot reach it with the bounds of the
+        terms still to come are dropped. A top-k item is never dropped: its sum so far plus those
+        bounds is at least its score. The survivors are scored in full, each term added in query
+        order, so the sums are those of a full sort.
         """
         import numpy as np
 
@@ -290,49 +289,39 @@ class Scorer:
             if (total + bounds[j]) * (1 + SLACK) < floor * (1 - SLACK):
                 loose.add(j)
                 total += bounds[j]
-        order = [j for j in order if j not in loose] + [j for j in order if j in loose]
-        after = [sum(bounds[j] for j in order[i:]) for i in range(len(order) + 1)]
-        with self._scratch(np) as sums:  # by item id: score so far, 0 not seen yet, -1 dropped
-            candidates, seen = np.zeros(0, dtype=np.uint32), []  # as stored: no copy to search
-            try:
-                for at, j in enumerate(order):
-                    count, p = terms[j]
-                    if len(candidates) >= k and after[at] * (1 + SLACK) < floor * (1 - SLACK):
-                        if p.dense or len(candidates) * SCAN_SHARE < p.df:  # few candidates: find them in the term
-                            sums[candidates] += self._weights(np, count, p, candidates, _lookup(np, p, candidates))
-                        else:  # many: walk the term's items, adding to the candidates among them
-                            ids, tf = _held(np, p, ranges)
-                            live = sums[ids] > 0
-                            sums[ids[live]] += self._weights(np, count, p, ids[live], tf[live])
-                    else:  # its items come in, but only those that could still reach the floor
-                        ids, tf = _held(np, p, ranges)
-                        weights, so_far = self._weights(np, count, p, ids, tf), sums[ids]
-                        live = so_far > 0
-                        sums[ids[live]] += weights[live]
-                        fresh = so_far == 0
-                        if floor > 0:
-                            fresh &= (weights + after[at + 1]) * (1 + SLACK) >= floor * (1 - SLACK)
-                        new = ids[fresh]
-                        sums[new] = weights[fresh]
-                        seen.append(new)
-                        candidates = np.concatenate([candidates, new])
-                    if len(candidates) > k:
-                        scores = sums[candidates]
-                        # The k-th best of any of them bounds the final k-th best too: of many, a share will do.
-                        floor = max(floor, _kth(np, scores[:: 1 + len(scores) // FLOOR_OF], k))
-                        keep = (scores + after[at + 1]) * (1 + SLACK) >= floor * (1 - SLACK)
-                        sums[candidates[~keep]] = -1.0
-                        candidates = candidates[keep]
-            finally:
-                for ids in seen:
-                    sums[ids] = 0.0
-        candidates.sort()
+        looked = [j for j in order if j in loose]
+        after = [sum(bounds[j] for j in looked[i:]) for i in range(len(looked) + 1)]
+        candidates, sums = self._brought(np, [terms[j] for j in order if j not in loose], ranges,
+                                         floor * (1 - SLACK) / (1 + SLACK) - after[0])
+        if len(candidates) > k:
+            best = np.sort(candidates[np.argpartition(sums, len(sums) - k)[-k:]]) if len(sums) > 4 * k else candidates
+            floor = max(floor, _kth(np, self._full(np, terms, best), k))
+        for at, j in enumerate([None, *looked]):
+            if j is not None:
+                count, p = terms[j]
+                sums += self._weights(np, count, p, candidates, _lookup(np, p, candidates))
+            if len(candidates) > k:
+                # The k-th best of any of them bounds the final k-th best too: of many, a share will do.
+                floor = max(floor, _kth(np, sums[:: 1 + len(sums) // FLOOR_OF], k))
+                keep = (sums + after[at]) * (1 + SLACK) >= floor * (1 - SLACK)
+                candidates, sums = candidates[keep], sums[keep]
         scores = self._full(np, terms, candidates)
         if len(candidates) > k:  # keep every item tied with the k-th, so the lower ids can win the tie
             tied = scores >= _kth(np, scores, k)
             candidates, scores = candidates[tied], scores[tied]
         best = np.lexsort((candidates, -scores))[:k]
         return [(int(candidates[i]), float(scores[i])) for i in best]
+
+    def _brought(self, np, terms: Terms, ranges: Ranges | None, least: float):  # noqa: ANN001, ANN202 - numpy
+        """(ids, sums): the items holding one of these terms whose sum of their weights is at least `least`, ascending."""
+        held = [_held(np, p, ranges) for _, p in terms]
+        weights = [self._weights(np, count, p, ids, tf) for (count, p), (ids, tf) in zip(terms, held)]
+        if len(terms) == 1:
+            keep = weights[0] >= least
+            return held[0][0][keep], weights[0][keep]
+        sums = np.bincount(np.concatenate([ids for ids, _ in held]), np.concatenate(weights), minlength=len(self._lengths))
+        candidates = np.flatnonzero(sums >= least if least > 0 else sums > 0).astype(np.uint32)
+        return candidates, sums[candidates]
 
     def _sample_floor(self, np, terms: Terms, order: list[int], k: int, ranges: Ranges | None) -> float:  # noqa: ANN001
         """The k-th best full score of some items that hold the most decisive terms together (0 if few).
@@ -343,27 +332,15 @@ class Scorer:
         first term's items is narrowed so, and up to SAMPLE of what is left scored in full.
         """
         ids, _ = _held(np, terms[order[0]][1], ranges)
-        if len(ids) <= SAMPLE:
-            return 0.0
         ids = ids[:: 1 + len(ids) // (8 * SAMPLE)]
         for j in order[1:]:
+            if len(ids) <= SAMPLE:
+                break
             held = _lookup(np, terms[j][1], ids) > 0
             if np.count_nonzero(held) >= k:
                 ids = ids[held]
-            if len(ids) <= SAMPLE:
-                break
-        return _kth(np, self._full(np, terms, ids[:: max(1, len(ids) // SAMPLE)]), k)
-
-    @contextmanager
-    def _scratch(self, np) -> Iterator:  # noqa: ANN001 - numpy
-        """An array of zeros over every item id, for one search at a time (handed back zeroed)."""
-        with self._lock:
-            sums = self._free.pop() if self._free else np.zeros(len(self._lengths))
-        try:
-            yield sums
-        finally:
-            with self._lock:
-                self._free.append(sums)
+        ids = ids[:: max(1, len(ids) // SAMPLE)]
+        return _kth(np, self._full(np, terms, ids), k) if len(ids) >= k else 0.0
 
     def _weights(self, np, count: int, p: Postings, ids, tf):  # noqa: ANN001, ANN202 - numpy
         """count * weight * tf / (norm + tf) for these items and counts (0 where tf is 0)."""
@@ -397,11 +374,15 @@ def _counts(np, p: Postings):  # noqa: ANN001, ANN202 - numpy
 
 
 def _lookup(np, p: Postings, ids):  # noqa: ANN001, ANN202 - numpy
-    """How often each of these items holds the term (0 where it does not)."""
+    """How often each of these items (ascending ids) holds the term (0 where it does not)."""
     counts = _counts(np, p)
     if p.dense:
         return counts[ids]
     held = np.frombuffer(p.ids, dtype=np.uint32)
+    if len(ids) * SEARCH_COST > len(held):  # many: spread the counts over item ids and read them off
+        spread = np.zeros(int(held[-1]) + 1, dtype=counts.dtype)
+        spread[held] = counts
+        return spread[np.minimum(ids, len(spread) - 1)] * (ids < len(spread))
     at = np.minimum(np.searchsorted(held, ids), len(held) - 1)
     return np.where(held[at] == ids, counts[at], 0)
 
