@@ -32,7 +32,7 @@ NUMPY_ABOVE = 5_000  # postings to add up (or item ids in the index) before nump
 SMALL = 64  # postings a dict adds up faster than numpy's fixed costs
 DENSE_SHARE = 5  # a term in more than one item of this many is stored as a count per item id (1 byte
 #                  an item) rather than as ids and counts (5 bytes a posting)
-SAMPLE = 1_024  # items of the most decisive term scored in full first, to bound the k-th best score
+SAMPLE = 256  # items of the most decisive term scored in full first, to bound the k-th best score
 FLOOR_OF = 16_384  # candidates whose k-th best score is taken as the floor after each term
 SEARCH_COST = 8  # postings spread over item ids in the time one item's count is searched for
 SLACK = 1e-9  # relative margin on every bound: sums in another order differ in the last bits

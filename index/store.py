@@ -35,7 +35,7 @@ from index.rank import Postings, PostingsBuilder, Ranges
 DatabaseError = sqlite3.Error  # what an edge catches to pass to explain()
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = "5"
+SCHEMA_VERSION = "6"
 _TOKENS = json.JSONEncoder(ensure_ascii=False)  # the tokens column; one encoder (json.dumps with options builds one per call)
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (id TEXT PRIMARY KEY, title TEXT, region TEXT, level TEXT,
@@ -44,7 +44,7 @@ CREATE TABLE IF NOT EXISTS items (id INTEGER PRIMARY KEY, doc TEXT, number TEXT,
     position INTEGER, task TEXT, text TEXT, units_raw TEXT, deadline TEXT, line INTEGER, tokens TEXT,
     due TEXT, ongoing INTEGER, corrected INTEGER);
 CREATE TABLE IF NOT EXISTS item_units (item_id INTEGER, position INTEGER, name TEXT,
-    normalized TEXT, role TEXT, collective INTEGER);
+    normalized TEXT, role TEXT, collective INTEGER, PRIMARY KEY (item_id, position)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS postings (term TEXT PRIMARY KEY, df INTEGER, dense INTEGER, wide INTEGER, ids BLOB,
     counts BLOB, top REAL);
 CREATE TABLE IF NOT EXISTS lengths (lengths BLOB, average REAL);
@@ -57,7 +57,6 @@ CREATE TABLE IF NOT EXISTS logins (token TEXT PRIMARY KEY, expiry REAL);
 CREATE INDEX IF NOT EXISTS chats_seen ON chats (seen);
 CREATE INDEX IF NOT EXISTS items_doc_number ON items (doc, number);
 CREATE INDEX IF NOT EXISTS items_number ON items (number);
-CREATE INDEX IF NOT EXISTS item_units_item ON item_units (item_id);
 CREATE INDEX IF NOT EXISTS item_units_normalized ON item_units (normalized);
 CREATE INDEX IF NOT EXISTS item_units_name ON item_units (name);
 """
