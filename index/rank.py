@@ -294,7 +294,8 @@ class Scorer:
         candidates, sums = self._brought(np, [terms[j] for j in order if j not in loose], ranges,
                                          floor * (1 - SLACK) / (1 + SLACK) - after[0])
         if len(candidates) > k:
-            best = np.sort(candidates[np.argpartition(sums, len(sums) - k)[-k:]]) if len(sums) > 4 * k else candidates
+            some = max(k, SAMPLE)  # the items with the highest sums, scored in full
+            best = np.sort(candidates[np.argpartition(sums, len(sums) - some)[-some:]]) if len(sums) > some else candidates
             floor = max(floor, _kth(np, self._full(np, terms, best), k))
         for at, j in enumerate([None, *looked]):
             if j is not None:
