@@ -60,10 +60,13 @@ def header_role(name: str) -> str:
 
 def is_header(names: Sequence[str]) -> bool:
     """True when a row of cells reads as a table header: two or more header names, nothing long."""
-    filled = [n for n in names if n.strip()]
-    roles = [header_role(n) for n in filled]
-    return sum(1 for r in roles if r) >= 2 and sum(1 for r in roles if not r) <= 1 and (
-        set(roles) & {TEXT, TASK, *UNIT_ROLES})
+    roles = []
+    for name in names:
+        if name.strip():
+            roles.append(header_role(name))
+            if roles.count("") > 1:
+                return False  # a body row: spare its other cells the reading
+    return sum(1 for r in roles if r) >= 2 and bool(set(roles) & {TEXT, TASK, *UNIT_ROLES})
 
 
 def decide(header: list[str], kinds: list[list[Kind]], lengths: list[float]) -> list[str]:
