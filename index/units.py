@@ -52,13 +52,13 @@ def _marks(breaks: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile(f"(?=([{re.escape(_OPEN + _CLOSE)}]|{'|'.join(map(re.escape, breaks))}))")
 
 
-def _cut(text: str, breaks: tuple[str, ...], accept: Callable[[str, str], bool]) -> list[str]:
-    """Split text at the breaks outside brackets that accept(text_before, break) allows.
+def _cut(text: str, breaks: tuple[str, ...], accept: Callable[[str, str], bool]) -> Iterator[str]:
+    """The non-empty parts of text split at the breaks outside brackets that accept(text_before, break)
+    allows, cut as they are asked for (a cell that is no unit cell is given up at its first name).
 
     Only the positions of brackets and break starts are visited (a character-by-character walk
     was most of the time of reading a large plan); a break is the first of breaks found there.
     """
-    parts: list[str] = []
     depth = start = 0
     for mark in _marks(breaks).finditer(text):
         at, found = mark.start(), mark.group(1)
@@ -69,10 +69,11 @@ def _cut(text: str, breaks: tuple[str, ...], accept: Callable[[str, str], bool])
         elif found in _CLOSE:
             depth = max(0, depth - 1)
         elif depth == 0 and accept(text[start:at], found):
-            parts.append(text[start:at])
+            if at > start:
+                yield text[start:at]
             start = at + len(found)
-    parts.append(text[start:])
-    return [part for part in parts if part]
+    if start < len(text):
+        yield text[start:]
 
 
 @cache
@@ -110,13 +111,13 @@ def _ends_like_body(text: str) -> bool:
     return _ASIDE.sub("", text).endswith(_words("unit_body_endings"))
 
 
-def _clauses(text: str) -> list[str]:
+def _clauses(text: str) -> Iterator[str]:
     """Unwrap a cell and split it at clause breaks outside brackets."""
     unwrapped = _unwrap(text.rstrip("".join(_CLAUSE_BREAKS)))
     return _cut(unwrapped, _CLAUSE_BREAKS, lambda _before, _found: True)
 
 
-def _names(clause: str) -> list[str]:
+def _names(clause: str) -> Iterator[str]:
     """Split a clause at enumeration commas and at conjunctions that follow a complete name."""
     breaks = (_LIST_BREAK, *_words("unit_conjunctions"))
     return _cut(clause, breaks, _splits_names)
