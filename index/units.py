@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from functools import cache, lru_cache
 
 from index.lexicon import words
@@ -24,6 +25,7 @@ _LIST_BREAK = "、"
 _LABEL = re.compile(r"([^（(：:]+)[：:]")
 _ASIDE = re.compile(r"[（(][^（()）]*[）)]$")
 _FULL_WIDTH = str.maketrans("()", "（）")
+KEPT = 1 << 15  # clauses and names whose reading is remembered: cells share them (市直各单位按职责分工落实 …)
 
 
 @cache
@@ -146,17 +148,19 @@ def _label(clause: str) -> tuple[str, str]:
     return (LEAD if lead else OTHER), clause[match.end() :]
 
 
-def _clause_roles(clause: str) -> Iterator[tuple[str, str]]:
-    """Yield (name, role): names up to a lead marker lead, the rest take the clause's role."""
+@lru_cache(maxsize=KEPT)
+def _clause_roles(clause: str) -> tuple[tuple[str, str], ...]:
+    """(name, role) of each name in a clause: names up to a lead marker lead, the rest take the clause's role."""
     role, body = _label(clause)
+    named: list[tuple[str, str]] = []
     pending: list[str] = []
     for segment in _names(body):
         name, lead = _peel(segment)
         pending += [name] if name else []
         if lead:
-            yield from ((each, LEAD) for each in pending)
+            named += [(each, LEAD) for each in pending]
             pending = []
-    yield from ((each, role) for each in pending)
+    return (*named, *((each, role) for each in pending))
 
 
 def _level(name: str) -> str:
@@ -172,6 +176,7 @@ def is_collective(name: str) -> bool:
     return any(marker in name for marker in _words("unit_collective"))
 
 
+@lru_cache(maxsize=KEPT)  # the same bodies are named in cell after cell
 def unit_from_name(name: str, role: str, prefix: str = "") -> Unit:
     """Build a Unit, carrying the list's level prefix onto a bare, non-collective name."""
     collective = is_collective(name)
@@ -212,10 +217,8 @@ def split_units(cell: str) -> Units:
 def units_from_cells(cells: list[tuple[str, str | None]]) -> Units:
     """One Units from several unit cells of a row, each with the role its column gives (None: as written)."""
     filled = [(cell, role) for cell, role in cells if cell.strip()]
-    members: list[Unit] = []
-    for cell, role in filled:
-        for unit in split_units(cell).members:
-            members.append(Unit(unit.name, unit.normalized, role or unit.role, unit.collective))
+    members = [unit if role in (None, unit.role) else replace(unit, role=role)
+               for cell, role in filled for unit in split_units(cell).members]
     return Units(raw=" | ".join("".join(cell.split()) for cell, _ in filled), members=tuple(members))
 
 

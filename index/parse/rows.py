@@ -18,6 +18,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from index.models import LEAD, OTHER, Item, Units
 from index.parse import numbering
@@ -42,6 +43,22 @@ class Cell:
 
     text: str
     line: int
+
+    # What the back-end asks of a cell again and again (every row pass, every column tried), read once.
+    @cached_property
+    def flat(self) -> str:
+        """The text without whitespace."""
+        return squash(self.text)
+
+    @cached_property
+    def kind(self) -> Kind:
+        """What the cell reads as (index/parse/kinds.py)."""
+        return kind(self.text)
+
+    @cached_property
+    def marker(self) -> numbering.Marker | None:
+        """The chapter or item marker the cell opens with."""
+        return numbering.marker(self.flat)
 
 
 @dataclass(frozen=True)
@@ -93,7 +110,7 @@ def grid_items(grid: Grid, doc_id: str) -> list[Item]:
 def _trimmed(row: Sequence[Cell]) -> list[Cell]:
     """A row without its trailing empty cells."""
     row = list(row)
-    while row and not squash(row[-1].text):
+    while row and not row[-1].flat:
         row.pop()
     return row
 
@@ -107,8 +124,8 @@ def _read_rows(rows: list[list[Cell]]) -> tuple[list[str], list[_Placed], list[s
     width = max([len(header), *map(len, body)], default=0)
     hinted = [""] * (width - len(header)) + [header_role(name) for name in header]  # merged headings lead
     full = [r for r in body if len(r) == width] or body
-    kinds = [[kind(r[j].text) for r in full if j < len(r)] for j in range(width)]
-    lengths = [_mean([len(squash(r[j].text)) for r in full if j < len(r)]) for j in range(width)]
+    kinds = [[r[j].kind for r in full if j < len(r)] for j in range(width)]
+    lengths = [_mean([len(r[j].flat) for r in full if j < len(r)]) for j in range(width)]
     roles = decide(hinted, kinds, lengths)
     levels = _column_levels(full, roles)
     return header, [_place(r, roles, levels) for r in body], roles
@@ -122,12 +139,12 @@ def _read_stream(cells: list[Cell]) -> tuple[list[str], list[_Placed], list[str]
     if TEXT not in hinted and TASK in hinted:
         hinted[hinted.index(TASK)] = TEXT
     body = cells[count:]
-    while body and not squash(body[0].text):  # the empty cells closing the header row
+    while body and not body[0].flat:  # the empty cells closing the header row
         body = body[1:]
     placed = _cut(body, hinted)
     width = len(hinted)
-    kinds = [[kind(c.text) for p in placed for c in p.cells.get(j, [])] for j in range(width)]
-    lengths = [_mean([len(squash(c.text)) for p in placed for c in p.cells.get(j, [])]) for j in range(width)]
+    kinds = [[c.kind for p in placed for c in p.cells.get(j, [])] for j in range(width)]
+    lengths = [_mean([len(c.flat) for p in placed for c in p.cells.get(j, [])]) for j in range(width)]
     return header, placed, decide(hinted, kinds, lengths)
 
 
@@ -149,7 +166,7 @@ def _column_levels(rows: list[list[Cell]], roles: list[str]) -> dict[int, set[in
     levels: dict[int, set[int]] = {}
     for row in rows:
         for j, cell in enumerate(row):
-            found = numbering.marker(squash(cell.text))
+            found = cell.marker
             if j < len(roles) and roles[j] == TASK and found:
                 levels.setdefault(j, set()).add(found.level)
     return levels
@@ -159,26 +176,26 @@ def _column_levels(rows: list[list[Cell]], roles: list[str]) -> dict[int, set[in
 
 def _place(row: list[Cell], roles: list[str], levels: dict[int, set[int]]) -> _Placed:
     """A row of a known grid in its columns: by position when full, else by its cells' kinds."""
-    filled = [c for c in row if squash(c.text)]
-    if len(filled) == 1 and len(roles) > 2 and kind(filled[0].text) in (Kind.HEADING, Kind.SHORT) and (
-            numbering.is_chapter_level(numbering.marker(squash(filled[0].text))) or row[0] is filled[0]):
+    filled = [c for c in row if c.flat]
+    if len(filled) == 1 and len(roles) > 2 and filled[0].kind in (Kind.HEADING, Kind.SHORT) and (
+            numbering.is_chapter_level(filled[0].marker) or row[0] is filled[0]):
         return _Placed(section=filled[0])  # one heading alone in its row: merged across the table
     if len(row) == len(roles):
         placed = _Placed(full=True)
         for j, cell in enumerate(row):
-            if squash(cell.text):
+            if cell.flat:
                 placed.add(j, cell)
         return placed
     placed = _Placed()
     last = -1
     for cell, following in zip(row, _following(row)):
-        if not squash(cell.text):
+        if not cell.flat:
             if last >= 0 and last + 1 < len(roles):  # an empty cell after a printed one holds its column
                 last += 1
                 placed.empty.add(last)
             continue
         column = _column(cell, roles, last, levels, following)
-        if column is None and len(filled) == 1 and kind(cell.text) in (Kind.HEADING, Kind.SHORT):
+        if column is None and len(filled) == 1 and cell.kind in (Kind.HEADING, Kind.SHORT):
             return _Placed(section=cell)  # a heading merged across the table
         if column is None:
             column = last + 1 if last + 1 < len(roles) else None
@@ -195,14 +212,14 @@ def _cut(cells: list[Cell], roles: list[str]) -> list[_Placed]:
     current = _Placed()
     last = -1
     for cell, following in zip(cells, _following(cells)):
-        if not squash(cell.text):  # an empty cell holds the next column, or opens the next row
+        if not cell.flat:  # an empty cell holds the next column, or opens the next row
             if last + 1 >= len(roles):
                 rows.append(current)
                 current, last = _Placed(), -1
             last += 1
             current.empty.add(last)
             continue
-        cell_kind = kind(cell.text)
+        cell_kind = cell.kind
         column = _column(cell, roles, last, {}, following)
         if column is None and cell_kind is Kind.UNIT and last >= 0 and roles[last] in UNIT_ROLES:
             current.add(last, cell)  # a second unit block under the same row (市直 …, then 各镇 …)
@@ -227,15 +244,15 @@ def _following(cells: list[Cell]) -> list[Kind]:
     next_kind = Kind.EMPTY
     for cell in reversed(cells):
         after.append(next_kind)
-        if squash(cell.text):
-            next_kind = kind(cell.text)
+        if cell.flat:
+            next_kind = cell.kind
     return after[::-1]
 
 
 def _column(cell: Cell, roles: list[str], last: int, levels: dict[int, set[int]], following: Kind) -> int | None:
     """The first column right of `last` that takes this cell's kind (a note column only as a last resort)."""
-    cell_kind = kind(cell.text)
-    found = numbering.marker(squash(cell.text))
+    cell_kind = cell.kind
+    found = cell.marker
     candidates = [j for j in range(last + 1, len(roles)) if cell_kind in ACCEPTS.get(roles[j], set())]
     if roles and TEXT in roles and cell_kind in (Kind.HEADING, Kind.SHORT):
         # a heading goes to the text column only when no requirement follows it to fill that column
@@ -264,7 +281,7 @@ def _is_section(row: _Placed, roles: list[str]) -> bool:
 
 def _level(cell: Cell) -> int:
     """The nesting level of a heading by its marker (一、 outermost); unnumbered headings innermost."""
-    found = numbering.marker(squash(cell.text))
+    found = cell.marker
     return found.level if found else UNNUMBERED
 
 
@@ -363,8 +380,8 @@ def _drafts(record: _Record, roles: list[str], uses: Counter) -> list[_Draft]:
     """The items of one record: one per numbered part of its requirement cell."""
     cells = record.row.cells
     text = "\n".join(c.text for j in sorted(cells) if roles[j] == TEXT for c in cells[j])
-    seq = next((squash(c.text).strip(".．、") for j in sorted(cells) if roles[j] == SEQ for c in cells[j]), "")
-    own = [c for c in record.headings if uses[id(c)] == 1 and numbering.marker(squash(c.text))]
+    seq = next((c.flat.strip(".．、") for j in sorted(cells) if roles[j] == SEQ for c in cells[j]), "")
+    own = [c for c in record.headings if uses[id(c)] == 1 and c.marker]
     title = own[-1] if own and not seq else None
     parts = _split(text)
     drafts = []
@@ -375,25 +392,25 @@ def _drafts(record: _Record, roles: list[str], uses: Counter) -> list[_Draft]:
         if seq:
             label = f"{seq}.{label}" if len(parts) > 1 and label else seq
         elif not label and title is not None:
-            label = numbering.marker(squash(title.text)).label
+            label = title.marker.label
         drafts.append(_Draft(label.rstrip("、"), join_wrapped(body.split("\n")), record, title))
     return drafts
 
 
 def _split(text: str) -> list[str]:
     """A requirement cell cut before each numbered part, when it opens with one; else whole."""
-    if not numbering.marker(squash(text)):
+    opening = numbering.marker(squash(text))
+    if not opening:
         return [text]
-    level = numbering.marker(squash(text)).level
     parts = [p for p in _PARTS.split(text) if p.strip()]
-    same = all((m := numbering.marker(squash(p))) and m.level == level for p in parts)
+    same = all((m := numbering.marker(squash(p))) and m.level == opening.level for p in parts)
     return parts if same else [text]
 
 
 def _chapter(record: _Record) -> str:
     """The 一、 label of the outermost chapter heading above a record, or ''."""
     for cell in record.headings:
-        found = numbering.marker(squash(cell.text))
+        found = cell.marker
         if found and found.level == numbering.CHAPTER:
             return found.label
     return ""
