@@ -81,5 +81,6 @@ def simplified(text: str) -> str:
 
 
 def squash(text: str) -> str:
-    """Remove all whitespace (for comparisons that ignore it)."""
-    return _SPACES.sub("", text)
+    """Remove all whitespace (for comparisons that ignore it); str.split() splits at exactly the
+    characters \\s matches, and is faster than a regex substitution."""
+    return "".join(text.split())
