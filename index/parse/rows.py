@@ -18,7 +18,6 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
 
 from index.models import LEAD, OTHER, Item, Units
 from index.parse import numbering
@@ -39,26 +38,17 @@ UNNUMBERED = 99  # section level of a heading without a marker: the innermost
 
 @dataclass(frozen=True)
 class Cell:
-    """One cell as printed and the source line it starts on."""
+    """One cell as printed and the source line it starts on; its flat text and marker, which every
+    row pass and every column tried asks for, are read once (its kind is remembered by kinds.kind)."""
 
     text: str
     line: int
+    flat: str = field(init=False, repr=False, compare=False)  # the text without whitespace
+    marker: numbering.Marker | None = field(init=False, repr=False, compare=False)
 
-    # What the back-end asks of a cell again and again (every row pass, every column tried), read once.
-    @cached_property
-    def flat(self) -> str:
-        """The text without whitespace."""
-        return squash(self.text)
-
-    @cached_property
-    def kind(self) -> Kind:
-        """What the cell reads as (index/parse/kinds.py)."""
-        return kind(self.text)
-
-    @cached_property
-    def marker(self) -> numbering.Marker | None:
-        """The chapter or item marker the cell opens with."""
-        return numbering.marker(self.flat)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "flat", squash(self.text))
+        object.__setattr__(self, "marker", numbering.marker(self.flat))
 
 
 @dataclass(frozen=True)
@@ -124,7 +114,7 @@ def _read_rows(rows: list[list[Cell]]) -> tuple[list[str], list[_Placed], list[s
     width = max([len(header), *map(len, body)], default=0)
     hinted = [""] * (width - len(header)) + [header_role(name) for name in header]  # merged headings lead
     full = [r for r in body if len(r) == width] or body
-    kinds = [[r[j].kind for r in full if j < len(r)] for j in range(width)]
+    kinds = [[kind(r[j].text) for r in full if j < len(r)] for j in range(width)]
     lengths = [_mean([len(r[j].flat) for r in full if j < len(r)]) for j in range(width)]
     roles = decide(hinted, kinds, lengths)
     levels = _column_levels(full, roles)
@@ -143,7 +133,7 @@ def _read_stream(cells: list[Cell]) -> tuple[list[str], list[_Placed], list[str]
         body = body[1:]
     placed = _cut(body, hinted)
     width = len(hinted)
-    kinds = [[c.kind for p in placed for c in p.cells.get(j, [])] for j in range(width)]
+    kinds = [[kind(c.text) for p in placed for c in p.cells.get(j, [])] for j in range(width)]
     lengths = [_mean([len(c.flat) for p in placed for c in p.cells.get(j, [])]) for j in range(width)]
     return header, placed, decide(hinted, kinds, lengths)
 
@@ -177,7 +167,7 @@ def _column_levels(rows: list[list[Cell]], roles: list[str]) -> dict[int, set[in
 def _place(row: list[Cell], roles: list[str], levels: dict[int, set[int]]) -> _Placed:
     """A row of a known grid in its columns: by position when full, else by its cells' kinds."""
     filled = [c for c in row if c.flat]
-    if len(filled) == 1 and len(roles) > 2 and filled[0].kind in (Kind.HEADING, Kind.SHORT) and (
+    if len(filled) == 1 and len(roles) > 2 and kind(filled[0].text) in (Kind.HEADING, Kind.SHORT) and (
             numbering.is_chapter_level(filled[0].marker) or row[0] is filled[0]):
         return _Placed(section=filled[0])  # one heading alone in its row: merged across the table
     if len(row) == len(roles):
@@ -195,7 +185,7 @@ def _place(row: list[Cell], roles: list[str], levels: dict[int, set[int]]) -> _P
                 placed.empty.add(last)
             continue
         column = _column(cell, roles, last, levels, following)
-        if column is None and len(filled) == 1 and cell.kind in (Kind.HEADING, Kind.SHORT):
+        if column is None and len(filled) == 1 and kind(cell.text) in (Kind.HEADING, Kind.SHORT):
             return _Placed(section=cell)  # a heading merged across the table
         if column is None:
             column = last + 1 if last + 1 < len(roles) else None
@@ -219,7 +209,7 @@ def _cut(cells: list[Cell], roles: list[str]) -> list[_Placed]:
             last += 1
             current.empty.add(last)
             continue
-        cell_kind = cell.kind
+        cell_kind = kind(cell.text)
         column = _column(cell, roles, last, {}, following)
         if column is None and cell_kind is Kind.UNIT and last >= 0 and roles[last] in UNIT_ROLES:
             current.add(last, cell)  # a second unit block under the same row (市直 …, then 各镇 …)
@@ -245,13 +235,13 @@ def _following(cells: list[Cell]) -> list[Kind]:
     for cell in reversed(cells):
         after.append(next_kind)
         if cell.flat:
-            next_kind = cell.kind
+            next_kind = kind(cell.text)
     return after[::-1]
 
 
 def _column(cell: Cell, roles: list[str], last: int, levels: dict[int, set[int]], following: Kind) -> int | None:
     """The first column right of `last` that takes this cell's kind (a note column only as a last resort)."""
-    cell_kind = cell.kind
+    cell_kind = kind(cell.text)
     found = cell.marker
     candidates = [j for j in range(last + 1, len(roles)) if cell_kind in ACCEPTS.get(roles[j], set())]
     if roles and TEXT in roles and cell_kind in (Kind.HEADING, Kind.SHORT):
