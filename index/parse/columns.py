@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
-from functools import cache
+from functools import cache, lru_cache
 
 from index.lexicon import table
 from index.parse.cells import column_role
@@ -45,6 +45,7 @@ def _header_words() -> tuple[tuple[str, tuple[str, ...]], ...]:
     return tuple((role, tuple(words)) for role, words in table("table_layout.toml")["header_words"].items())
 
 
+@lru_cache(maxsize=1 << 14)  # asked of every row's first cells by each layout: short cells repeat
 def header_role(name: str) -> str:
     """The role a header name gives its column, or '' when it is not a header name."""
     flat = _ASIDE.sub("", "".join(name.split()))

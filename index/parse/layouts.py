@@ -58,6 +58,8 @@ def _split_row(line: str, delimiter: re.Pattern[str]) -> list[str]:
 
 def _delimited_rows(text: str, delimiter: re.Pattern[str], need_header: bool = False) -> list[Grid]:
     """Runs of lines with two or more cells: from a header row, else runs of enough rows."""
+    if not delimiter.search(text):
+        return []  # no line has cells
     rows: list[tuple[int, list[str] | None]] = []
     for number, line in enumerate(lines(text), 1):
         cells = _split_row(line, delimiter) if delimiter.search(line.strip(_SPACES)) else []
