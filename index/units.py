@@ -227,6 +227,7 @@ _MAX_BODY = 30  # characters in the longest body name seen (…等数字经济�
 _MAX_WEAK = 12  # a name ending in a weak ending (处, 科 …) is a body only up to this length
 
 
+@lru_cache(maxsize=KEPT)
 def is_body_name(name: str) -> bool:
     """Whether a name reads as a responsible body: a body ending, or a weak one on a short name."""
     core = _ASIDE.sub("", simplified("".join(name.split()))).removesuffix("等")

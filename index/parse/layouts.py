@@ -21,7 +21,7 @@ from index.units import reads_as_units
 _PIPE = re.compile(r"[|｜]")
 _SPACES = " \r\n\u3000\xa0"
 _TABS = re.compile(r"\t")  # each tab ends a cell: two tabs in a row hold an empty cell
-_WIDE = re.compile(r"\t+| {2,}")
+_WIDE = re.compile(r"\t\t*|  +")  # runs of tabs, or of two spaces or more (each run opening with a literal: scanned fast)
 _RULE = re.compile(r"[-:=\s]*[-=][-:=\s]*")
 _LABELLED = re.compile(r"^\s*([^：:，,。；;]{2,14})[：:]\s*(.*)$")
 MIN_ROWS = 2  # body rows a headerless row table needs
