@@ -21,6 +21,8 @@ from index.text import simplified
 _OPEN = "（("
 _CLOSE = "）)"
 _CLAUSE_BREAKS = ("；", ";", "，", ",", "。")
+_CLAUSE_BREAK = re.compile("|".join(map(re.escape, _CLAUSE_BREAKS)))
+_BRACKET = re.compile(f"[{re.escape(_OPEN + _CLOSE)}]")
 _LIST_BREAK = "、"
 _LABEL = re.compile(r"([^（(：:]+)[：:]")
 _ASIDE = re.compile(r"[（(][^（()）]*[）)]$")
@@ -116,6 +118,8 @@ def _ends_like_body(text: str) -> bool:
 def _clauses(text: str) -> Iterator[str]:
     """Unwrap a cell and split it at clause breaks outside brackets."""
     unwrapped = _unwrap(text.rstrip("".join(_CLAUSE_BREAKS)))
+    if not _BRACKET.search(unwrapped):  # most cells: every break cuts, as one split does
+        return filter(None, _CLAUSE_BREAK.split(unwrapped))
     return _cut(unwrapped, _CLAUSE_BREAKS, lambda _before, _found: True)
 
 
@@ -163,6 +167,7 @@ def _clause_roles(clause: str) -> tuple[tuple[str, str], ...]:
     return (*named, *((each, role) for each in pending))
 
 
+@lru_cache(maxsize=KEPT)
 def _level(name: str) -> str:
     """The level marker a name starts with, or "" when it has none."""
     if name.startswith(_words("unit_level_lookalikes")):
@@ -214,7 +219,8 @@ def split_units(cell: str) -> Units:
     return Units(raw="".join(cell.split()), members=tuple(members))
 
 
-def units_from_cells(cells: list[tuple[str, str | None]]) -> Units:
+@lru_cache(maxsize=8192)  # rows repeat the same unit cells
+def units_from_cells(cells: tuple[tuple[str, str | None], ...]) -> Units:
     """One Units from several unit cells of a row, each with the role its column gives (None: as written)."""
     filled = [(cell, role) for cell, role in cells if cell.strip()]
     members = [unit if role in (None, unit.role) else replace(unit, role=role)

@@ -305,8 +305,8 @@ def _records(placed: list[_Placed], roles: list[str]) -> list[_Record]:
 
 def _units(row: _Placed, roles: list[str]) -> Units | None:
     """The row's units from every unit column, lead and other columns giving their role; None if absent."""
-    cells = [(c.text, _ROLE_OF.get(roles[j])) for j in sorted(row.cells) if roles[j] in UNIT_ROLES
-             for c in row.cells[j]]
+    cells = tuple((c.text, _ROLE_OF.get(roles[j])) for j in sorted(row.cells) if roles[j] in UNIT_ROLES
+                  for c in row.cells[j])
     if not cells:
         return None
     return units_from_cells(cells)
