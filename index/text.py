@@ -25,7 +25,6 @@ def _translation(table: dict[int, str]) -> Callable[[str], str]:
 _CHAR_FIXES = _translation(str.maketrans({"„": "〔", "‟": "〕", "\u3000": " ", "\xa0": " ", "\ufeff": ""}))
 _LATIN = r"[A-Za-z0-9]"
 _SPACE_BETWEEN_LATIN = re.compile(rf"(?<={_LATIN})\s+(?={_LATIN})")
-_SPACES = re.compile(r"\s+")
 # str.splitlines() also breaks at these; an editor does not, so line numbers counted with it drift.
 _NOT_BREAKS = _translation(str.maketrans(dict.fromkeys("\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029", " ")))
 
@@ -65,8 +64,9 @@ def width(text: str) -> float:
 def join_wrapped(parts: list[str]) -> str:
     """Join wrapped lines into one string, dropping whitespace except between Latin words."""
     joined = "".join(p.strip() for p in parts)
-    joined = _SPACE_BETWEEN_LATIN.sub("\x00", joined)
-    return _SPACES.sub("", joined).replace("\x00", " ")
+    if len(joined.split(maxsplit=1)) > 1:  # whitespace inside (the stripped parts have none at their ends)
+        joined = squash(_SPACE_BETWEEN_LATIN.sub("\x00", joined))
+    return joined.replace("\x00", " ")
 
 
 @cache

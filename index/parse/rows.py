@@ -18,6 +18,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from index.models import LEAD, OTHER, Item, Units
 from index.parse import numbering
@@ -151,20 +152,23 @@ def _mean(values: list[int]) -> float:
     return sum(values) / len(values) if values else 0.0
 
 
-def _column_levels(rows: list[list[Cell]], roles: list[str]) -> dict[int, set[int]]:
+Levels = frozenset[tuple[int, int]]  # (column, marker level) pairs
+
+
+def _column_levels(rows: list[list[Cell]], roles: list[str]) -> Levels:
     """The marker levels seen in each task column (一、 in one, （一） in the next)."""
-    levels: dict[int, set[int]] = {}
+    levels: set[tuple[int, int]] = set()
     for row in rows:
         for j, cell in enumerate(row):
             found = cell.marker
             if j < len(roles) and roles[j] == TASK and found:
-                levels.setdefault(j, set()).add(found.level)
-    return levels
+                levels.add((j, found.level))
+    return frozenset(levels)
 
 
 # --- placing cells in columns ---------------------------------------------------------------------
 
-def _place(row: list[Cell], roles: list[str], levels: dict[int, set[int]]) -> _Placed:
+def _place(row: list[Cell], roles: list[str], levels: Levels) -> _Placed:
     """A row of a known grid in its columns: by position when full, else by its cells' kinds."""
     filled = [c for c in row if c.flat]
     if len(filled) == 1 and len(roles) > 2 and kind(filled[0].text) in (Kind.HEADING, Kind.SHORT) and (
@@ -210,14 +214,14 @@ def _cut(cells: list[Cell], roles: list[str]) -> list[_Placed]:
             current.empty.add(last)
             continue
         cell_kind = kind(cell.text)
-        column = _column(cell, roles, last, {}, following)
+        column = _column(cell, roles, last, frozenset(), following)
         if column is None and cell_kind is Kind.UNIT and last >= 0 and roles[last] in UNIT_ROLES:
             current.add(last, cell)  # a second unit block under the same row (市直 …, then 各镇 …)
             continue
         if column is None:
             rows.append(current)
             current, last = _Placed(), -1
-            column = _column(cell, roles, last, {}, following)
+            column = _column(cell, roles, last, frozenset(), following)
         if column is None:
             if cell_kind is Kind.HEADING or cell_kind is Kind.SHORT:
                 rows.append(_Placed(section=cell))
@@ -239,10 +243,15 @@ def _following(cells: list[Cell]) -> list[Kind]:
     return after[::-1]
 
 
-def _column(cell: Cell, roles: list[str], last: int, levels: dict[int, set[int]], following: Kind) -> int | None:
+def _column(cell: Cell, roles: list[str], last: int, levels: Levels, following: Kind) -> int | None:
     """The first column right of `last` that takes this cell's kind (a note column only as a last resort)."""
-    cell_kind = kind(cell.text)
-    found = cell.marker
+    return _fit(kind(cell.text), cell.marker, tuple(roles), last, levels, following)
+
+
+@lru_cache(maxsize=1 << 12)  # a table's rows repeat a few shapes: worked out once for each
+def _fit(cell_kind: Kind, found: numbering.Marker | None, roles: tuple[str, ...], last: int, levels: Levels,
+         following: Kind) -> int | None:
+    """_column for a cell of this kind and marker."""
     candidates = [j for j in range(last + 1, len(roles)) if cell_kind in ACCEPTS.get(roles[j], set())]
     if roles and TEXT in roles and cell_kind in (Kind.HEADING, Kind.SHORT):
         # a heading goes to the text column only when no requirement follows it to fill that column
@@ -252,7 +261,7 @@ def _column(cell: Cell, roles: list[str], last: int, levels: dict[int, set[int]]
                 [] if numbering.is_chapter_level(found) or following is Kind.TEXT else candidates)
     proper = [j for j in candidates if roles[j] != NOTE]
     if found and levels:
-        matching = [j for j in proper if found.level in levels.get(j, set())]
+        matching = [j for j in proper if (j, found.level) in levels]
         proper = matching or proper
     if proper:
         return proper[0]
@@ -409,6 +418,10 @@ def _chapter(record: _Record) -> str:
 def _task(record: _Record, title: Cell | None) -> str:
     """What the item falls under: its own heading (title), else the innermost heading; a chapter's 一、 and a final 。 removed."""
     chosen = title or next((c for c in reversed(record.headings)), None)
-    if chosen is None:
-        return ""
-    return numbering.SECTION.sub("", join_wrapped(chosen.text.split("\n"))).rstrip("。")
+    return _heading_name(chosen.text) if chosen is not None else ""
+
+
+@lru_cache(maxsize=1 << 12)  # the same heading is over many items
+def _heading_name(heading: str) -> str:
+    """A heading's text without its chapter number (一、) or final 。."""
+    return numbering.SECTION.sub("", join_wrapped(heading.split("\n"))).rstrip("。")
