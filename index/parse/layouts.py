@@ -52,7 +52,8 @@ def _split_row(line: str, delimiter: re.Pattern[str]) -> list[str]:
     """The cells of one line, an outer delimiter at either end dropped."""
     inner = line.strip(_SPACES)  # not tabs: trailing tabs hold empty cells
     if delimiter is _PIPE:
-        inner = re.sub(r"^[|｜]|[|｜]$", "", inner)
+        inner = inner[1:] if inner[:1] in ("|", "｜") else inner
+        inner = inner[:-1] if inner[-1:] in ("|", "｜") else inner
     return [c.strip() for c in delimiter.split(inner)]
 
 

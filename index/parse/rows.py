@@ -37,10 +37,12 @@ _PARTS = re.compile(
 UNNUMBERED = 99  # section level of a heading without a marker: the innermost
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Cell:
     """One cell as printed and the source line it starts on; its flat text and marker, which every
-    row pass and every column tried asks for, are read once (its kind is remembered by kinds.kind)."""
+    row pass and every column tried asks for, are read once (its kind is remembered by kinds.kind).
+    Never changed once made, but not frozen: a frozen dataclass is made at twice the cost, and a
+    plan has a cell for every column of every row in each layout read."""
 
     text: str
     line: int
@@ -48,8 +50,8 @@ class Cell:
     marker: numbering.Marker | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "flat", squash(self.text))
-        object.__setattr__(self, "marker", numbering.marker(self.flat))
+        self.flat = squash(self.text)
+        self.marker = numbering.marker(self.flat)
 
 
 @dataclass(frozen=True)
