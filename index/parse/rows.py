@@ -35,6 +35,7 @@ _PARTS = re.compile(
     rf"|[{numbering.CIRCLED}{numbering.BULLETS}]))"
 )
 UNNUMBERED = 99  # section level of a heading without a marker: the innermost
+_ITEM_ROLES = (TEXT, *UNIT_ROLES, SEQ)  # a row with none of these is headings only
 
 
 @dataclass(slots=True)
@@ -177,11 +178,7 @@ def _place(row: list[Cell], roles: list[str], levels: Levels) -> _Placed:
             numbering.is_chapter_level(filled[0].marker) or row[0] is filled[0]):
         return _Placed(section=filled[0])  # one heading alone in its row: merged across the table
     if len(row) == len(roles):
-        placed = _Placed(full=True)
-        for j, cell in enumerate(row):
-            if cell.flat:
-                placed.add(j, cell)
-        return placed
+        return _Placed({j: [cell] for j, cell in enumerate(row) if cell.flat}, full=True)
     placed = _Placed()
     last = -1
     for cell, following in zip(row, _following(row)):
@@ -306,7 +303,7 @@ def _records(placed: list[_Placed], roles: list[str]) -> list[_Record]:
             tasks = {j: c for j, c in tasks.items() if j in own}
         tasks.update(own)
         headings = sections + [tasks[j] for j in sorted(tasks)]
-        if not any(roles[j] in (TEXT, *UNIT_ROLES, SEQ) for j in row.cells):
+        if not any(roles[j] in _ITEM_ROLES for j in row.cells):
             continue
         units = _units(row, roles)
         line = min(c.line for cells in row.cells.values() for c in cells)
@@ -387,9 +384,10 @@ def _drafts(record: _Record, roles: list[str], uses: Counter) -> list[_Draft]:
     parts = _split(text)
     drafts = []
     for part in parts:
-        found = numbering.marker(squash(part))
+        flat = squash(part)
+        found = numbering.marker(flat)
         label = found.label if found else ""
-        body = squash(part)[found.end:] if found else part
+        body = flat[found.end:] if found else part
         if seq:
             label = f"{seq}.{label}" if len(parts) > 1 and label else seq
         elif not label and title is not None:
