@@ -199,13 +199,24 @@ def _written_names(cell: str) -> Iterator[tuple[str, str]]:
     """
     raw = "".join(cell.split())
     plain = simplified(raw)
+    named = (pair for clause in _clauses(plain) for pair in _clause_roles(clause))
+    return named if plain == raw else _as_written(named, raw, plain)  # most cells are written in simplified
+
+
+def _as_written(named: Iterator[tuple[str, str]], raw: str, plain: str) -> Iterator[tuple[str, str]]:
+    """Each (name, role) read in plain, the name cut from raw where plain has it."""
     at = 0
-    for clause in _clauses(plain):
-        for name, role in _clause_roles(clause):
-            at = plain.find(name, at)
-            written = raw[at : at + len(name)] if at >= 0 else name
-            at = max(at, 0) + len(name)
-            yield written, role
+    for name, role in named:
+        at = plain.find(name, at)
+        written = raw[at : at + len(name)] if at >= 0 else name
+        at = max(at, 0) + len(name)
+        yield written, role
+
+
+@lru_cache(maxsize=KEPT)
+def _carried_level(normalized: str) -> str:
+    """The level a body's name hands on to the bare names after it (市 of 市教育局)."""
+    return _level(simplified(normalized))
 
 
 @lru_cache(maxsize=8192)  # plans repeat the same few cells hundreds of times
@@ -215,7 +226,7 @@ def split_units(cell: str) -> Units:
     prefix = ""
     for written, role in _written_names(cell):
         members.append(unit_from_name(written, role, prefix))
-        prefix = prefix if members[-1].collective else _level(simplified(members[-1].normalized))
+        prefix = prefix if members[-1].collective else _carried_level(members[-1].normalized)
     return Units(raw="".join(cell.split()), members=tuple(members))
 
 
