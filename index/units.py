@@ -234,7 +234,7 @@ def split_units(cell: str) -> Units:
 def units_from_cells(cells: tuple[tuple[str, str | None], ...]) -> Units:
     """One Units from several unit cells of a row, each with the role its column gives (None: as written)."""
     filled = [(cell, role) for cell, role in cells if cell.strip()]
-    members = [unit if role in (None, unit.role) else replace(unit, role=role)
+    members = [unit if not role or role == unit.role else replace(unit, role=role)
                for cell, role in filled for unit in split_units(cell).members]
     return Units(raw=" | ".join("".join(cell.split()) for cell, _ in filled), members=tuple(members))
 
