@@ -239,7 +239,7 @@ def units_from_cells(cells: tuple[tuple[str, str | None], ...]) -> Units:
     return Units(raw=" | ".join("".join(cell.split()) for cell, _ in filled), members=tuple(members))
 
 
-_SENTENCE_STOPS = "。！？!?"
+_SENTENCE_STOP = re.compile("[。！？!?]")
 _MAX_BODY = 30  # characters in the longest body name seen (…等数字经济工作领导小组成员单位)
 _MAX_WEAK = 12  # a name ending in a weak ending (处, 科 …) is a body only up to this length
 
@@ -249,7 +249,7 @@ def is_body_name(name: str) -> bool:
     """Whether a name reads as a responsible body: a body ending, or a weak one on a short name."""
     core = _ASIDE.sub("", simplified("".join(name.split()))).removesuffix("等")
     core = _ASIDE.sub("", core)
-    if not 2 <= len(core) <= _MAX_BODY or any(stop in core for stop in _SENTENCE_STOPS):
+    if not 2 <= len(core) <= _MAX_BODY or _SENTENCE_STOP.search(core):
         return False
     if core.endswith(_words("unit_body_endings")):
         return True
@@ -259,7 +259,7 @@ def is_body_name(name: str) -> bool:
 def reads_as_units(text: str) -> bool:
     """Whether a whole cell or bracket names responsible bodies (with role words and labels) and nothing else."""
     flat = simplified("".join(text.split())).rstrip("；;，,。")
-    if not flat or len(flat) > 400 or any(stop in flat for stop in _SENTENCE_STOPS):
+    if not flat or len(flat) > 400 or _SENTENCE_STOP.search(flat):
         return False
     named = False
     for name, _ in _written_names(flat):  # stops at the first name that is no body: most cells are requirements
