@@ -179,6 +179,8 @@ def _check_items(items: list[Item], path: Path) -> None:
 def with_due(item: Item, year: int | str | None) -> Item:
     """The item with its deadline read into due dates (index/deadline.py); year as the metadata gives it."""
     due = read_due(item.deadline, item.text, int(year) if str(year or "").isdigit() else None)
+    if (due.dates, due.ongoing) == (item.due, item.ongoing):
+        return item  # most items name no date: a copy would be the same
     return replace(item, due=due.dates, ongoing=due.ongoing)
 
 

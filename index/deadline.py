@@ -11,7 +11,7 @@ import re
 from calendar import monthrange
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 
 from index.lexicon import table
 from index.segment import normalize
@@ -50,22 +50,35 @@ def read_due(deadline: str | None, text: str, year: int | None) -> Due:
     A date without a year takes the last year named before it in the same cell, else the plan's
     ("2021年2月公布预算…8月公布决算" is due 2021-02-28 and 2021-08-31).
     """
-    source = deadline or text
+    if deadline:
+        return _deadline_due(deadline, year)
+    return Due(_dates(text, year, deadlines_only=True))  # the text's dates written as deadlines (…前)
+
+
+@lru_cache(maxsize=4096)  # plans repeat their deadline cells
+def _deadline_due(deadline: str, year: int | None) -> Due:
+    """The Due of a 完成时限 cell."""
+    folded = normalize(deadline)  # once, not once per word
+    return Due(_dates(deadline, year, deadlines_only=False), any(w in folded for w in _words()["ongoing"]))
+
+
+def _dates(source: str, year: int | None, deadlines_only: bool) -> tuple[str, ...]:
+    """The last days of the periods source names (ISO, earliest first), each in the last year named before it."""
     dates: set[str] = set()
     carried = year
     for mention in mentions(source):
         carried = mention.year or carried
-        if carried is None or (not deadline and not mention.before):
+        if carried is None or (deadlines_only and not mention.before):
             continue
         dates.add(mention.period(carried)[1].isoformat())
-    folded = normalize(deadline) if deadline else ""  # once, not once per word
-    ongoing = bool(deadline) and any(w in folded for w in _words()["ongoing"])
-    return Due(tuple(sorted(dates)), ongoing)
+    return tuple(sorted(dates))
 
 
 def mentions(text: str) -> list[Mention]:
     """Every time named in text, in order."""
     text = normalize(text)
+    if not _anchor().search(text):
+        return []  # most text names no time: spared the search for the whole pattern at every character
     found = []
     for match in _pattern().finditer(text):
         after = text[match.end():]
@@ -113,6 +126,12 @@ def _pattern() -> re.Pattern[str]:
     month = r"(?P<month>1[0-2]|0?[1-9]|十[一二]?|[一二三四五六七八九])\s*月份?"
     day = r"(?:(?P<day>[12]\d|3[01]|0?[1-9])\s*[日号])?"
     return re.compile(rf"{prefix}(?:(?P<part>{parts})|{month}{day}(?P<mpart>{month_parts})?)")
+
+
+@cache
+def _anchor() -> re.Pattern[str]:
+    """What every match of _pattern holds: 月, or a part of a year (年底 …)."""
+    return re.compile("|".join(["月", *map(re.escape, _words()["year_parts"])]))
 
 
 def _number(text: str) -> int:

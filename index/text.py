@@ -4,19 +4,29 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
 from index.errors import BadEncoding
 from index.lexicon import pairs
 
+
+def _translation(table: dict[int, str]) -> Callable[[str], str]:
+    """str.translate(table), only for text holding one of its characters: translate looks every
+    character up in the table, a search of their class is many times faster (most text holds none).
+    Characters beyond the BMP are searched as one range (a class lists those one by one)."""
+    listed = "".join(chr(c) for c in sorted(table) if c <= 0xFFFF)
+    holds = re.compile(f"[{re.escape(listed)}\U00010000-\U0010FFFF]").search
+    return lambda text: text.translate(table) if holds(text) else text
+
+
 # PDF extraction turns the brackets of 〔2021〕 into „ ‟; fix them before anything else.
-_CHAR_FIXES = str.maketrans({"„": "〔", "‟": "〕", "\u3000": " ", "\xa0": " ", "\ufeff": ""})
+_CHAR_FIXES = _translation(str.maketrans({"„": "〔", "‟": "〕", "\u3000": " ", "\xa0": " ", "\ufeff": ""}))
 _LATIN = r"[A-Za-z0-9]"
 _SPACE_BETWEEN_LATIN = re.compile(rf"(?<={_LATIN})\s+(?={_LATIN})")
-_SPACES = re.compile(r"\s+")
 # str.splitlines() also breaks at these; an editor does not, so line numbers counted with it drift.
-_NOT_BREAKS = str.maketrans(dict.fromkeys("\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029", " "))
+_NOT_BREAKS = _translation(str.maketrans(dict.fromkeys("\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029", " ")))
 
 
 def decode(data: bytes, path: str | Path | None = None) -> str:
@@ -33,7 +43,7 @@ def decode(data: bytes, path: str | Path | None = None) -> str:
 
 def one_break(text: str) -> str:
     """Text whose only line break is "\\n", as an editor counts lines: "\\r\\n" is one, U+2029 none."""
-    return text.replace("\r\n", "\n").translate(_NOT_BREAKS)
+    return _NOT_BREAKS(text.replace("\r\n", "\n"))
 
 
 def lines(text: str) -> list[str]:
@@ -43,7 +53,7 @@ def lines(text: str) -> list[str]:
 
 def clean_line(line: str) -> str:
     """Repair extraction artefacts in one line and strip it."""
-    return line.translate(_CHAR_FIXES).strip()
+    return _CHAR_FIXES(line).strip()
 
 
 def width(text: str) -> float:
@@ -54,21 +64,23 @@ def width(text: str) -> float:
 def join_wrapped(parts: list[str]) -> str:
     """Join wrapped lines into one string, dropping whitespace except between Latin words."""
     joined = "".join(p.strip() for p in parts)
-    joined = _SPACE_BETWEEN_LATIN.sub("\x00", joined)
-    return _SPACES.sub("", joined).replace("\x00", " ")
+    if len(joined.split(maxsplit=1)) > 1:  # whitespace inside (the stripped parts have none at their ends)
+        joined = squash(_SPACE_BETWEEN_LATIN.sub("\x00", joined))
+    return joined.replace("\x00", " ")
 
 
 @cache
-def _t2s() -> dict[int, str]:
-    """Traditional -> simplified character table (index/data/t2s_chars.txt)."""
-    return {ord(t): s for t, s in pairs("t2s_chars.txt") if len(t) == 1}
+def _t2s() -> Callable[[str], str]:
+    """Traditional -> simplified characters (index/data/t2s_chars.txt)."""
+    return _translation({ord(t): s for t, s in pairs("t2s_chars.txt") if len(t) == 1})
 
 
 def simplified(text: str) -> str:
     """Text with traditional characters replaced by simplified ones (for matching, not storing)."""
-    return text.translate(_t2s())
+    return _t2s()(text)
 
 
 def squash(text: str) -> str:
-    """Remove all whitespace (for comparisons that ignore it)."""
-    return _SPACES.sub("", text)
+    """Remove all whitespace (for comparisons that ignore it); str.split() splits at exactly the
+    characters \\s matches, and is faster than a regex substitution."""
+    return "".join(text.split())

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from functools import cache, lru_cache
 
 from index.lexicon import words
@@ -20,10 +21,13 @@ from index.text import simplified
 _OPEN = "（("
 _CLOSE = "）)"
 _CLAUSE_BREAKS = ("；", ";", "，", ",", "。")
+_CLAUSE_BREAK = re.compile("|".join(map(re.escape, _CLAUSE_BREAKS)))
+_BRACKET = re.compile(f"[{re.escape(_OPEN + _CLOSE)}]")
 _LIST_BREAK = "、"
 _LABEL = re.compile(r"([^（(：:]+)[：:]")
 _ASIDE = re.compile(r"[（(][^（()）]*[）)]$")
 _FULL_WIDTH = str.maketrans("()", "（）")
+KEPT = 1 << 15  # clauses and names whose reading is remembered: cells share them (市直各单位按职责分工落实 …)
 
 
 @cache
@@ -52,13 +56,13 @@ def _marks(breaks: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile(f"(?=([{re.escape(_OPEN + _CLOSE)}]|{'|'.join(map(re.escape, breaks))}))")
 
 
-def _cut(text: str, breaks: tuple[str, ...], accept: Callable[[str, str], bool]) -> list[str]:
-    """Split text at the breaks outside brackets that accept(text_before, break) allows.
+def _cut(text: str, breaks: tuple[str, ...], accept: Callable[[str, str], bool]) -> Iterator[str]:
+    """The non-empty parts of text split at the breaks outside brackets that accept(text_before, break)
+    allows, cut as they are asked for (a cell that is no unit cell is given up at its first name).
 
     Only the positions of brackets and break starts are visited (a character-by-character walk
     was most of the time of reading a large plan); a break is the first of breaks found there.
     """
-    parts: list[str] = []
     depth = start = 0
     for mark in _marks(breaks).finditer(text):
         at, found = mark.start(), mark.group(1)
@@ -69,10 +73,11 @@ def _cut(text: str, breaks: tuple[str, ...], accept: Callable[[str, str], bool])
         elif found in _CLOSE:
             depth = max(0, depth - 1)
         elif depth == 0 and accept(text[start:at], found):
-            parts.append(text[start:at])
+            if at > start:
+                yield text[start:at]
             start = at + len(found)
-    parts.append(text[start:])
-    return [part for part in parts if part]
+    if start < len(text):
+        yield text[start:]
 
 
 @cache
@@ -110,13 +115,15 @@ def _ends_like_body(text: str) -> bool:
     return _ASIDE.sub("", text).endswith(_words("unit_body_endings"))
 
 
-def _clauses(text: str) -> list[str]:
+def _clauses(text: str) -> Iterator[str]:
     """Unwrap a cell and split it at clause breaks outside brackets."""
     unwrapped = _unwrap(text.rstrip("".join(_CLAUSE_BREAKS)))
+    if not _BRACKET.search(unwrapped):  # most cells: every break cuts, as one split does
+        return filter(None, _CLAUSE_BREAK.split(unwrapped))
     return _cut(unwrapped, _CLAUSE_BREAKS, lambda _before, _found: True)
 
 
-def _names(clause: str) -> list[str]:
+def _names(clause: str) -> Iterator[str]:
     """Split a clause at enumeration commas and at conjunctions that follow a complete name."""
     breaks = (_LIST_BREAK, *_words("unit_conjunctions"))
     return _cut(clause, breaks, _splits_names)
@@ -145,19 +152,22 @@ def _label(clause: str) -> tuple[str, str]:
     return (LEAD if lead else OTHER), clause[match.end() :]
 
 
-def _clause_roles(clause: str) -> Iterator[tuple[str, str]]:
-    """Yield (name, role): names up to a lead marker lead, the rest take the clause's role."""
+@lru_cache(maxsize=KEPT)
+def _clause_roles(clause: str) -> tuple[tuple[str, str], ...]:
+    """(name, role) of each name in a clause: names up to a lead marker lead, the rest take the clause's role."""
     role, body = _label(clause)
+    named: list[tuple[str, str]] = []
     pending: list[str] = []
     for segment in _names(body):
         name, lead = _peel(segment)
         pending += [name] if name else []
         if lead:
-            yield from ((each, LEAD) for each in pending)
+            named += [(each, LEAD) for each in pending]
             pending = []
-    yield from ((each, role) for each in pending)
+    return (*named, *((each, role) for each in pending))
 
 
+@lru_cache(maxsize=KEPT)
 def _level(name: str) -> str:
     """The level marker a name starts with, or "" when it has none."""
     if name.startswith(_words("unit_level_lookalikes")):
@@ -171,6 +181,7 @@ def is_collective(name: str) -> bool:
     return any(marker in name for marker in _words("unit_collective"))
 
 
+@lru_cache(maxsize=KEPT)  # the same bodies are named in cell after cell
 def unit_from_name(name: str, role: str, prefix: str = "") -> Unit:
     """Build a Unit, carrying the list's level prefix onto a bare, non-collective name."""
     collective = is_collective(name)
@@ -188,13 +199,24 @@ def _written_names(cell: str) -> Iterator[tuple[str, str]]:
     """
     raw = "".join(cell.split())
     plain = simplified(raw)
+    named = (pair for clause in _clauses(plain) for pair in _clause_roles(clause))
+    return named if plain == raw else _as_written(named, raw, plain)  # most cells are written in simplified
+
+
+def _as_written(named: Iterator[tuple[str, str]], raw: str, plain: str) -> Iterator[tuple[str, str]]:
+    """Each (name, role) read in plain, the name cut from raw where plain has it."""
     at = 0
-    for clause in _clauses(plain):
-        for name, role in _clause_roles(clause):
-            at = plain.find(name, at)
-            written = raw[at : at + len(name)] if at >= 0 else name
-            at = max(at, 0) + len(name)
-            yield written, role
+    for name, role in named:
+        at = plain.find(name, at)
+        written = raw[at : at + len(name)] if at >= 0 else name
+        at = max(at, 0) + len(name)
+        yield written, role
+
+
+@lru_cache(maxsize=KEPT)
+def _carried_level(normalized: str) -> str:
+    """The level a body's name hands on to the bare names after it (市 of 市教育局)."""
+    return _level(simplified(normalized))
 
 
 @lru_cache(maxsize=8192)  # plans repeat the same few cells hundreds of times
@@ -204,30 +226,30 @@ def split_units(cell: str) -> Units:
     prefix = ""
     for written, role in _written_names(cell):
         members.append(unit_from_name(written, role, prefix))
-        prefix = prefix if members[-1].collective else _level(simplified(members[-1].normalized))
+        prefix = prefix if members[-1].collective else _carried_level(members[-1].normalized)
     return Units(raw="".join(cell.split()), members=tuple(members))
 
 
-def units_from_cells(cells: list[tuple[str, str | None]]) -> Units:
+@lru_cache(maxsize=8192)  # rows repeat the same unit cells
+def units_from_cells(cells: tuple[tuple[str, str | None], ...]) -> Units:
     """One Units from several unit cells of a row, each with the role its column gives (None: as written)."""
     filled = [(cell, role) for cell, role in cells if cell.strip()]
-    members: list[Unit] = []
-    for cell, role in filled:
-        for unit in split_units(cell).members:
-            members.append(Unit(unit.name, unit.normalized, role or unit.role, unit.collective))
+    members = [unit if not role or role == unit.role else replace(unit, role=role)
+               for cell, role in filled for unit in split_units(cell).members]
     return Units(raw=" | ".join("".join(cell.split()) for cell, _ in filled), members=tuple(members))
 
 
-_SENTENCE_STOPS = "。！？!?"
+_SENTENCE_STOP = re.compile("[。！？!?]")
 _MAX_BODY = 30  # characters in the longest body name seen (…等数字经济工作领导小组成员单位)
 _MAX_WEAK = 12  # a name ending in a weak ending (处, 科 …) is a body only up to this length
 
 
+@lru_cache(maxsize=KEPT)
 def is_body_name(name: str) -> bool:
     """Whether a name reads as a responsible body: a body ending, or a weak one on a short name."""
     core = _ASIDE.sub("", simplified("".join(name.split()))).removesuffix("等")
     core = _ASIDE.sub("", core)
-    if not 2 <= len(core) <= _MAX_BODY or any(stop in core for stop in _SENTENCE_STOPS):
+    if not 2 <= len(core) <= _MAX_BODY or _SENTENCE_STOP.search(core):
         return False
     if core.endswith(_words("unit_body_endings")):
         return True
@@ -237,7 +259,7 @@ def is_body_name(name: str) -> bool:
 def reads_as_units(text: str) -> bool:
     """Whether a whole cell or bracket names responsible bodies (with role words and labels) and nothing else."""
     flat = simplified("".join(text.split())).rstrip("；;，,。")
-    if not flat or len(flat) > 400 or any(stop in flat for stop in _SENTENCE_STOPS):
+    if not flat or len(flat) > 400 or _SENTENCE_STOP.search(flat):
         return False
     named = False
     for name, _ in _written_names(flat):  # stops at the first name that is no body: most cells are requirements

@@ -35,9 +35,10 @@ def _grids(adapter: Callable[[str], list[Grid]]) -> Reader:
 
 
 def _joined(parts: list[list[Item]]) -> list[Item]:
-    """Items of several tables in order, positions renumbered."""
+    """Items of several tables in order, positions renumbered (one table's are numbered already)."""
     items = [item for part in parts for item in part]
-    return [replace(item, position=position) for position, item in enumerate(items, 1)]
+    return [item if item.position == position else replace(item, position=position)
+            for position, item in enumerate(items, 1)]
 
 
 def _tables(_text: str, tables: Tables, doc_id: str) -> list[Item]:

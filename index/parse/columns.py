@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
-from functools import cache
+from functools import cache, lru_cache
 
 from index.lexicon import table
 from index.parse.cells import column_role
@@ -45,6 +45,7 @@ def _header_words() -> tuple[tuple[str, tuple[str, ...]], ...]:
     return tuple((role, tuple(words)) for role, words in table("table_layout.toml")["header_words"].items())
 
 
+@lru_cache(maxsize=1 << 14)  # asked of every row's first cells by each layout: short cells repeat
 def header_role(name: str) -> str:
     """The role a header name gives its column, or '' when it is not a header name."""
     flat = _ASIDE.sub("", "".join(name.split()))
@@ -60,10 +61,13 @@ def header_role(name: str) -> str:
 
 def is_header(names: Sequence[str]) -> bool:
     """True when a row of cells reads as a table header: two or more header names, nothing long."""
-    filled = [n for n in names if n.strip()]
-    roles = [header_role(n) for n in filled]
-    return sum(1 for r in roles if r) >= 2 and sum(1 for r in roles if not r) <= 1 and (
-        set(roles) & {TEXT, TASK, *UNIT_ROLES})
+    roles = []
+    for name in names:
+        if name.strip():
+            roles.append(header_role(name))
+            if roles.count("") > 1:
+                return False  # a body row: spare its other cells the reading
+    return sum(1 for r in roles if r) >= 2 and bool(set(roles) & {TEXT, TASK, *UNIT_ROLES})
 
 
 def decide(header: list[str], kinds: list[list[Kind]], lengths: list[float]) -> list[str]:

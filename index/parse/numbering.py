@@ -15,16 +15,19 @@ PAREN_CHINESE = rf"[（(][{NUMERAL}]+[）)]"  # （一）
 # A chapter number opening a task or section cell: 一、做好… (group 1 is the numeral).
 SECTION = re.compile(rf"^\s*([{NUMERAL}]+)\s*[、.．]")
 
-# Marker levels, outermost first.
+# Marker levels, outermost first: (pattern, label form); the level is the place in the list.
 CHAPTER, PART, POINT, SUBPOINT, CIRCLE, BULLET = range(6)
 _MARKERS = (
-    (CHAPTER, re.compile(rf"\s*([{NUMERAL}]+)\s*[、.．]"), "{}、"),
-    (PART, re.compile(rf"\s*[（(]([{NUMERAL}]+)[）)]\s*"), "（{}）"),
-    (POINT, re.compile(r"\s*(\d{1,5})\s*[.．、](?!\d)\s*"), "{}"),
-    (SUBPOINT, re.compile(r"\s*[（(](\d{1,5})[）)]\s*"), "（{}）"),
-    (CIRCLE, re.compile(rf"\s*([{CIRCLED}])\s*"), "{}"),
-    (BULLET, re.compile(rf"\s*([{BULLETS}])\s*"), ""),
+    (rf"\s*([{NUMERAL}]+)\s*[、.．]", "{}、"),
+    (rf"\s*[（(]([{NUMERAL}]+)[）)]\s*", "（{}）"),
+    (r"\s*(\d{1,5})\s*[.．、](?!\d)\s*", "{}"),
+    (r"\s*[（(](\d{1,5})[）)]\s*", "（{}）"),
+    (rf"\s*([{CIRCLED}])\s*", "{}"),
+    (rf"\s*([{BULLETS}])\s*", ""),
 )
+# One pattern trying the levels in order (one match instead of one per level: markers are asked of
+# every cell); the group that took part is the level's.
+_MARKER = re.compile("|".join(f"(?:{pattern})" for pattern, _ in _MARKERS))
 
 
 class Marker(NamedTuple):
@@ -37,10 +40,11 @@ class Marker(NamedTuple):
 
 def marker(text: str) -> Marker | None:
     """The chapter or item marker a text opens with, or None."""
-    for level, pattern, form in _MARKERS:
-        if found := pattern.match(text):
-            return Marker(level, form.format(found.group(1)), found.end())
-    return None
+    found = _MARKER.match(text)
+    if found is None:
+        return None
+    level = found.lastindex - 1
+    return Marker(level, _MARKERS[level][1].format(found.group(found.lastindex)), found.end())
 
 
 def is_chapter_level(found: Marker | None) -> bool:

@@ -18,6 +18,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from index.models import LEAD, OTHER, Item, Units
 from index.parse import numbering
@@ -34,14 +35,24 @@ _PARTS = re.compile(
     rf"|[{numbering.CIRCLED}{numbering.BULLETS}]))"
 )
 UNNUMBERED = 99  # section level of a heading without a marker: the innermost
+_ITEM_ROLES = (TEXT, *UNIT_ROLES, SEQ)  # a row with none of these is headings only
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Cell:
-    """One cell as printed and the source line it starts on."""
+    """One cell as printed and the source line it starts on; its flat text and marker, which every
+    row pass and every column tried asks for, are read once (its kind is remembered by kinds.kind).
+    Never changed once made, but not frozen: a frozen dataclass is made at twice the cost, and a
+    plan has a cell for every column of every row in each layout read."""
 
     text: str
     line: int
+    flat: str = field(init=False, repr=False, compare=False)  # the text without whitespace
+    marker: numbering.Marker | None = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self.flat = squash(self.text)
+        self.marker = numbering.marker(self.flat)
 
 
 @dataclass(frozen=True)
@@ -93,7 +104,7 @@ def grid_items(grid: Grid, doc_id: str) -> list[Item]:
 def _trimmed(row: Sequence[Cell]) -> list[Cell]:
     """A row without its trailing empty cells."""
     row = list(row)
-    while row and not squash(row[-1].text):
+    while row and not row[-1].flat:
         row.pop()
     return row
 
@@ -108,7 +119,7 @@ def _read_rows(rows: list[list[Cell]]) -> tuple[list[str], list[_Placed], list[s
     hinted = [""] * (width - len(header)) + [header_role(name) for name in header]  # merged headings lead
     full = [r for r in body if len(r) == width] or body
     kinds = [[kind(r[j].text) for r in full if j < len(r)] for j in range(width)]
-    lengths = [_mean([len(squash(r[j].text)) for r in full if j < len(r)]) for j in range(width)]
+    lengths = [_mean([len(r[j].flat) for r in full if j < len(r)]) for j in range(width)]
     roles = decide(hinted, kinds, lengths)
     levels = _column_levels(full, roles)
     return header, [_place(r, roles, levels) for r in body], roles
@@ -122,12 +133,12 @@ def _read_stream(cells: list[Cell]) -> tuple[list[str], list[_Placed], list[str]
     if TEXT not in hinted and TASK in hinted:
         hinted[hinted.index(TASK)] = TEXT
     body = cells[count:]
-    while body and not squash(body[0].text):  # the empty cells closing the header row
+    while body and not body[0].flat:  # the empty cells closing the header row
         body = body[1:]
     placed = _cut(body, hinted)
     width = len(hinted)
     kinds = [[kind(c.text) for p in placed for c in p.cells.get(j, [])] for j in range(width)]
-    lengths = [_mean([len(squash(c.text)) for p in placed for c in p.cells.get(j, [])]) for j in range(width)]
+    lengths = [_mean([len(c.flat) for p in placed for c in p.cells.get(j, [])]) for j in range(width)]
     return header, placed, decide(hinted, kinds, lengths)
 
 
@@ -144,35 +155,34 @@ def _mean(values: list[int]) -> float:
     return sum(values) / len(values) if values else 0.0
 
 
-def _column_levels(rows: list[list[Cell]], roles: list[str]) -> dict[int, set[int]]:
+Levels = frozenset[tuple[int, int]]  # (column, marker level) pairs
+
+
+def _column_levels(rows: list[list[Cell]], roles: list[str]) -> Levels:
     """The marker levels seen in each task column (一、 in one, （一） in the next)."""
-    levels: dict[int, set[int]] = {}
+    levels: set[tuple[int, int]] = set()
     for row in rows:
         for j, cell in enumerate(row):
-            found = numbering.marker(squash(cell.text))
+            found = cell.marker
             if j < len(roles) and roles[j] == TASK and found:
-                levels.setdefault(j, set()).add(found.level)
-    return levels
+                levels.add((j, found.level))
+    return frozenset(levels)
 
 
 # --- placing cells in columns ---------------------------------------------------------------------
 
-def _place(row: list[Cell], roles: list[str], levels: dict[int, set[int]]) -> _Placed:
+def _place(row: list[Cell], roles: list[str], levels: Levels) -> _Placed:
     """A row of a known grid in its columns: by position when full, else by its cells' kinds."""
-    filled = [c for c in row if squash(c.text)]
+    filled = [c for c in row if c.flat]
     if len(filled) == 1 and len(roles) > 2 and kind(filled[0].text) in (Kind.HEADING, Kind.SHORT) and (
-            numbering.is_chapter_level(numbering.marker(squash(filled[0].text))) or row[0] is filled[0]):
+            numbering.is_chapter_level(filled[0].marker) or row[0] is filled[0]):
         return _Placed(section=filled[0])  # one heading alone in its row: merged across the table
     if len(row) == len(roles):
-        placed = _Placed(full=True)
-        for j, cell in enumerate(row):
-            if squash(cell.text):
-                placed.add(j, cell)
-        return placed
+        return _Placed({j: [cell] for j, cell in enumerate(row) if cell.flat}, full=True)
     placed = _Placed()
     last = -1
     for cell, following in zip(row, _following(row)):
-        if not squash(cell.text):
+        if not cell.flat:
             if last >= 0 and last + 1 < len(roles):  # an empty cell after a printed one holds its column
                 last += 1
                 placed.empty.add(last)
@@ -195,7 +205,7 @@ def _cut(cells: list[Cell], roles: list[str]) -> list[_Placed]:
     current = _Placed()
     last = -1
     for cell, following in zip(cells, _following(cells)):
-        if not squash(cell.text):  # an empty cell holds the next column, or opens the next row
+        if not cell.flat:  # an empty cell holds the next column, or opens the next row
             if last + 1 >= len(roles):
                 rows.append(current)
                 current, last = _Placed(), -1
@@ -203,14 +213,14 @@ def _cut(cells: list[Cell], roles: list[str]) -> list[_Placed]:
             current.empty.add(last)
             continue
         cell_kind = kind(cell.text)
-        column = _column(cell, roles, last, {}, following)
+        column = _column(cell, roles, last, frozenset(), following)
         if column is None and cell_kind is Kind.UNIT and last >= 0 and roles[last] in UNIT_ROLES:
             current.add(last, cell)  # a second unit block under the same row (市直 …, then 各镇 …)
             continue
         if column is None:
             rows.append(current)
             current, last = _Placed(), -1
-            column = _column(cell, roles, last, {}, following)
+            column = _column(cell, roles, last, frozenset(), following)
         if column is None:
             if cell_kind is Kind.HEADING or cell_kind is Kind.SHORT:
                 rows.append(_Placed(section=cell))
@@ -227,15 +237,20 @@ def _following(cells: list[Cell]) -> list[Kind]:
     next_kind = Kind.EMPTY
     for cell in reversed(cells):
         after.append(next_kind)
-        if squash(cell.text):
+        if cell.flat:
             next_kind = kind(cell.text)
     return after[::-1]
 
 
-def _column(cell: Cell, roles: list[str], last: int, levels: dict[int, set[int]], following: Kind) -> int | None:
+def _column(cell: Cell, roles: list[str], last: int, levels: Levels, following: Kind) -> int | None:
     """The first column right of `last` that takes this cell's kind (a note column only as a last resort)."""
-    cell_kind = kind(cell.text)
-    found = numbering.marker(squash(cell.text))
+    return _fit(kind(cell.text), cell.marker, tuple(roles), last, levels, following)
+
+
+@lru_cache(maxsize=1 << 12)  # a table's rows repeat a few shapes: worked out once for each
+def _fit(cell_kind: Kind, found: numbering.Marker | None, roles: tuple[str, ...], last: int, levels: Levels,
+         following: Kind) -> int | None:
+    """_column for a cell of this kind and marker."""
     candidates = [j for j in range(last + 1, len(roles)) if cell_kind in ACCEPTS.get(roles[j], set())]
     if roles and TEXT in roles and cell_kind in (Kind.HEADING, Kind.SHORT):
         # a heading goes to the text column only when no requirement follows it to fill that column
@@ -245,7 +260,7 @@ def _column(cell: Cell, roles: list[str], last: int, levels: dict[int, set[int]]
                 [] if numbering.is_chapter_level(found) or following is Kind.TEXT else candidates)
     proper = [j for j in candidates if roles[j] != NOTE]
     if found and levels:
-        matching = [j for j in proper if found.level in levels.get(j, set())]
+        matching = [j for j in proper if (j, found.level) in levels]
         proper = matching or proper
     if proper:
         return proper[0]
@@ -264,7 +279,7 @@ def _is_section(row: _Placed, roles: list[str]) -> bool:
 
 def _level(cell: Cell) -> int:
     """The nesting level of a heading by its marker (一、 outermost); unnumbered headings innermost."""
-    found = numbering.marker(squash(cell.text))
+    found = cell.marker
     return found.level if found else UNNUMBERED
 
 
@@ -288,7 +303,7 @@ def _records(placed: list[_Placed], roles: list[str]) -> list[_Record]:
             tasks = {j: c for j, c in tasks.items() if j in own}
         tasks.update(own)
         headings = sections + [tasks[j] for j in sorted(tasks)]
-        if not any(roles[j] in (TEXT, *UNIT_ROLES, SEQ) for j in row.cells):
+        if not any(roles[j] in _ITEM_ROLES for j in row.cells):
             continue
         units = _units(row, roles)
         line = min(c.line for cells in row.cells.values() for c in cells)
@@ -298,8 +313,8 @@ def _records(placed: list[_Placed], roles: list[str]) -> list[_Record]:
 
 def _units(row: _Placed, roles: list[str]) -> Units | None:
     """The row's units from every unit column, lead and other columns giving their role; None if absent."""
-    cells = [(c.text, _ROLE_OF.get(roles[j])) for j in sorted(row.cells) if roles[j] in UNIT_ROLES
-             for c in row.cells[j]]
+    cells = tuple((c.text, _ROLE_OF.get(roles[j])) for j in sorted(row.cells) if roles[j] in UNIT_ROLES
+                  for c in row.cells[j])
     if not cells:
         return None
     return units_from_cells(cells)
@@ -363,37 +378,38 @@ def _drafts(record: _Record, roles: list[str], uses: Counter) -> list[_Draft]:
     """The items of one record: one per numbered part of its requirement cell."""
     cells = record.row.cells
     text = "\n".join(c.text for j in sorted(cells) if roles[j] == TEXT for c in cells[j])
-    seq = next((squash(c.text).strip(".．、") for j in sorted(cells) if roles[j] == SEQ for c in cells[j]), "")
-    own = [c for c in record.headings if uses[id(c)] == 1 and numbering.marker(squash(c.text))]
+    seq = next((c.flat.strip(".．、") for j in sorted(cells) if roles[j] == SEQ for c in cells[j]), "")
+    own = [c for c in record.headings if uses[id(c)] == 1 and c.marker]
     title = own[-1] if own and not seq else None
     parts = _split(text)
     drafts = []
     for part in parts:
-        found = numbering.marker(squash(part))
+        flat = squash(part)
+        found = numbering.marker(flat)
         label = found.label if found else ""
-        body = squash(part)[found.end:] if found else part
+        body = flat[found.end:] if found else part
         if seq:
             label = f"{seq}.{label}" if len(parts) > 1 and label else seq
         elif not label and title is not None:
-            label = numbering.marker(squash(title.text)).label
+            label = title.marker.label
         drafts.append(_Draft(label.rstrip("、"), join_wrapped(body.split("\n")), record, title))
     return drafts
 
 
 def _split(text: str) -> list[str]:
     """A requirement cell cut before each numbered part, when it opens with one; else whole."""
-    if not numbering.marker(squash(text)):
+    opening = numbering.marker(squash(text))
+    if not opening:
         return [text]
-    level = numbering.marker(squash(text)).level
     parts = [p for p in _PARTS.split(text) if p.strip()]
-    same = all((m := numbering.marker(squash(p))) and m.level == level for p in parts)
+    same = all((m := numbering.marker(squash(p))) and m.level == opening.level for p in parts)
     return parts if same else [text]
 
 
 def _chapter(record: _Record) -> str:
     """The 一、 label of the outermost chapter heading above a record, or ''."""
     for cell in record.headings:
-        found = numbering.marker(squash(cell.text))
+        found = cell.marker
         if found and found.level == numbering.CHAPTER:
             return found.label
     return ""
@@ -402,6 +418,10 @@ def _chapter(record: _Record) -> str:
 def _task(record: _Record, title: Cell | None) -> str:
     """What the item falls under: its own heading (title), else the innermost heading; a chapter's 一、 and a final 。 removed."""
     chosen = title or next((c for c in reversed(record.headings)), None)
-    if chosen is None:
-        return ""
-    return numbering.SECTION.sub("", join_wrapped(chosen.text.split("\n"))).rstrip("。")
+    return _heading_name(chosen.text) if chosen is not None else ""
+
+
+@lru_cache(maxsize=1 << 12)  # the same heading is over many items
+def _heading_name(heading: str) -> str:
+    """A heading's text without its chapter number (一、) or final 。."""
+    return numbering.SECTION.sub("", join_wrapped(heading.split("\n"))).rstrip("。")
