@@ -15,7 +15,7 @@ from index.corpus import ingest
 from index.engine import build_index
 from index.errors import BadEncoding, DuplicateDocument, EmptyDocument, InputError, UnknownLayout
 from index.models import LEAD, OTHER, Document, Item, Unit, Units
-from index.store import PlanRows, Store
+from index.store import PlanRows, Store, item_rows
 from index.text import decode
 
 CORPUS = Path(__file__).parent.parent / "corpus"
@@ -203,7 +203,7 @@ def test_store_round_trips_an_item(tmp_path: Path) -> None:
         deadline="长期工作", line=612, position=29,
     )
     store = Store(tmp_path / "index.db")
-    store.replace([(document, PlanRows.of([item], [["政务", "新媒体"]]))], {"dictionary": ""})
+    store.replace([(document, PlanRows.of(item_rows([item]), [["政务", "新媒体"]]))], {"dictionary": ""})
     reopened = Store(tmp_path / "index.db")
     assert reopened.item("zhanjiang-2021", "29") == item
     assert reopened.item("zhanjiang-2021", "30") is None
