@@ -45,6 +45,7 @@ def _import_jieba():  # noqa: ANN202 - returns the module
 jieba = _import_jieba()
 _WORD = re.compile(r"[\w]", re.UNICODE)
 _HAN = re.compile("[\u4e00-\u9fd5]+")  # the characters jieba's own HMM reads (jieba.finalseg.re_han)
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")  # characters beyond _fold_table
 TERM_FREQ = 50_000  # high enough that jieba keeps a domain term whole
 BLOCK_CACHE = 200_000  # runs of word characters whose cut is remembered (plans repeat phrases)
 FILLER = "\ue000\ue001"  # a private-use "word" no text contains, carrying the rest of the total
@@ -67,23 +68,26 @@ def _synonyms() -> tuple[re.Pattern[str], dict[str, str]]:
 
 def _fold(text: str) -> str:
     """Simplified, half-width, lower-case form of text: NFKC(simplified(text)).lower(), the first two
-    steps mostly done by one str.translate (see _fold_table)."""
+    steps done mostly by one str.translate (see _fold_table) unless the text holds a character
+    beyond the Basic Multilingual Plane."""
+    if _ASTRAL.search(text):
+        return unicodedata.normalize("NFKC", simplified(text)).lower()
     return unicodedata.normalize("NFKC", text.translate(_fold_table())).lower()
 
 
 @cache
 def _fold_table() -> list[int | str]:
-    """The translate table of _fold: each traditional character simplified, and it or a full-width one
-    in its NFKC form already, so that NFKC finds almost every text normalized and returns at once.
-
-    A list by code point, up to the last traditional character (a dict would raise and catch
-    KeyError for every character it leaves alone). A character is put in NFKC form only where its
+    """The translate table of _fold, by code point over the Basic Multilingual Plane (a dict would
+    raise and catch KeyError for every character it leaves alone): each traditional character
+    simplified, and each full-width one in its NFKC form already, so that NFKC finds almost every
+    text normalized and returns at once. A character is put in NFKC form only where its
     decomposition holds no combining mark: the NFKC of the whole text is then the same as without
     the step (tests/test_segment.py checks every character).
     """
-    traditional = [ord(t) for t, _ in pairs("t2s_chars.txt") if len(t) == 1]
-    table: list[int | str] = list(range(max(0x10000, *traditional) + 1))
-    for code in [*traditional, 0x3000, *range(0xFF01, 0xFFEF)]:
+    table: list[int | str] = list(range(0x10000))
+    for code in (ord(t) for t, _ in pairs("t2s_chars.txt") if len(t) == 1 and ord(t) < 0x10000):
+        table[code] = simplified(chr(code))
+    for code in (0x3000, *range(0xFF01, 0xFFEF)):
         plain = simplified(chr(code))
         starters = all(unicodedata.combining(c) == 0 for c in unicodedata.normalize("NFKD", plain))
         table[code] = unicodedata.normalize("NFKC", plain) if starters else plain
