@@ -23,7 +23,7 @@ from index.models import Document, Hit, Item
 from index.rank import BM25, NUMPY_ABOVE, Postings, Ranges, Scorer, idf
 from index.lexicon import fingerprint
 from index.segment import Segmenter, normalize, vocabulary_text
-from index.store import Store
+from index.store import ItemRows, PlanRows, Store, item_rows
 
 if TYPE_CHECKING:
     from index.corrections import Corrections
@@ -56,12 +56,14 @@ def search_text(item: Item) -> str:
 # rather than the corpus, and no file is parsed twice.
 
 _worker: Segmenter | None = None
+_known: set[str] = set()  # the words whose frequency this worker has given already (once is enough)
 
 
 def _start_worker(extra: list[str]) -> None:
     """Load the full dictionary once per worker process."""
     global _worker
     _worker = Segmenter(extra)
+    _known.clear()
 
 
 def _survey(job: tuple[Path, dict, Path]) -> tuple[Summary, set[str]] | InputError:
@@ -73,31 +75,39 @@ def _survey(job: tuple[Path, dict, Path]) -> tuple[Summary, set[str]] | InputErr
     except InputError as exc:
         return exc
     with spool.open("wb") as out:
-        pickle.dump((parsed.document, parsed.items), out, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump(_to_segment(parsed.document, parsed.items), out, protocol=pickle.HIGHEST_PROTOCOL)
     return parsed.summary(), harvest(parsed.items)
+
+
+def _to_segment(document: Document, items: list[Item]) -> tuple[Document, ItemRows, list[str]]:
+    """What pass two needs of a plan: its rows (but the tokens) and the text it searches of each item,
+    as plain tuples and strings, which load several times faster than Items."""
+    return document, item_rows(items), [search_text(item) for item in items]
 
 
 Job = tuple[str, Path, str]  # ("spooled", pickle of a plan read in pass one, "") or ("stored", db, document id)
 
 
-def _segment_plan(job: Job) -> tuple[Document, list[Item], list[list[str]], dict[str, int], int]:
-    """Pass two for a plan: its items, their tokens, and the dictionary words they need."""
+def _segment_plan(job: Job) -> tuple[Document, PlanRows, dict[str, int], int]:
+    """Pass two for a plan: its rows as stored (tokens and their counts included), and the dictionary
+    words its text needs that this worker has not given yet, with their frequencies.
+
+    All of it is made here, in a worker process, and sent as strings and arrays, so that the one
+    process writing the index only inserts it."""
     assert _worker is not None
     kind, path, detail = job
     if kind == "spooled":
         with path.open("rb") as spooled:
-            document, items = pickle.load(spooled)
+            document, rows, texts = pickle.load(spooled)
         path.unlink()  # read once: the spool shrinks as the plans are stored
     else:
         store = Store(path)
         document = next(d for d in store.documents() if d.id == detail)
-        items = [item for item, _ in store.items(detail)]
-    tokens, seen = [], set()
-    for item in items:
-        cut = _worker.words(search_text(item))
-        seen |= _worker.seen(cut)
-        tokens.append(_worker.search_tokens(cut))
-    return document, items, tokens, _worker.frequencies(seen), _worker.total
+        document, rows, texts = _to_segment(document, [item for item, _ in store.items(detail)])
+    tokens, seen = _worker.index(texts)
+    fresh = (seen | _worker.listed) - _known
+    _known.update(fresh)
+    return document, PlanRows.of(rows, tokens), _worker.frequencies(fresh), _worker.total
 
 
 def _map(function, jobs: list, workers: int, extra: list[str] | None = None):  # noqa: ANN001, ANN202
@@ -231,25 +241,22 @@ def _store_plans(
     reports |= {s.document.id: s.report() for s in result.summaries}
     frequencies: dict[str, int] = {}
     totals: list[int] = []
-    current: dict[int, list[str]] = {}
 
-    def plans() -> Iterator[tuple[Document, list[Item]]]:
+    def plans() -> Iterator[tuple[Document, PlanRows]]:
         """Segmented plans, in order, as the workers finish them."""
         workers = cores if size > PARALLEL_ABOVE else 1
-        for done, (document, items, tokens, found, total) in enumerate(_map(_segment_plan, jobs, workers, sorted(names)), 1):
+        for done, (document, rows, found, total) in enumerate(_map(_segment_plan, jobs, workers, sorted(names)), 1):
             frequencies.update(found)
             totals.append(total)
-            current.clear()
-            current.update(zip(map(id, items), tokens))
             say(f"indexed {document.id} ({done}/{len(jobs)} plans)")
-            yield document, items
+            yield document, rows
 
     def meta() -> dict[str, str]:
         """What a query process needs, known once every plan is segmented."""
         return {"vocabulary": vocabulary_text(frequencies, totals[0]), "fingerprint": fingerprint(),
                 "reports": json.dumps(reports, ensure_ascii=False)}
 
-    store.replace(plans(), lambda item: current[id(item)], meta, everything=True)
+    store.replace(plans(), meta, everything=True)
 
 
 # --- searching -----------------------------------------------------------------------------------

@@ -152,10 +152,6 @@ class PostingsBuilder:
         """Count one item's tokens (ids must come in ascending order)."""
         self.add_counted(item_id, Counted.of([tokens]))
 
-    def add_plan(self, first: int, token_lists: Sequence[Sequence[str]]) -> None:
-        """Count the tokens of items numbered first, first + 1, … (above every id added before)."""
-        self.add_counted(first, Counted.of(token_lists))
-
     def add_counted(self, first: int, counted: Counted) -> None:
         """Add items numbered first, first + 1, … (above every id added before), counted already."""
         import numpy as np

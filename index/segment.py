@@ -14,12 +14,13 @@ import re
 import sys
 import tempfile
 import unicodedata
-from collections.abc import Iterable
-from functools import cache, lru_cache
+from collections.abc import Iterable, Iterator
+from functools import cache, cached_property, lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 from index.errors import DataError
-from index.lexicon import words
+from index.lexicon import pairs, words
 from index.text import simplified
 
 
@@ -44,6 +45,7 @@ def _import_jieba():  # noqa: ANN202 - returns the module
 jieba = _import_jieba()
 _WORD = re.compile(r"[\w]", re.UNICODE)
 _HAN = re.compile("[\u4e00-\u9fd5]+")  # the characters jieba's own HMM reads (jieba.finalseg.re_han)
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")  # characters beyond _fold_table
 TERM_FREQ = 50_000  # high enough that jieba keeps a domain term whole
 BLOCK_CACHE = 200_000  # runs of word characters whose cut is remembered (plans repeat phrases)
 FILLER = "\ue000\ue001"  # a private-use "word" no text contains, carrying the rest of the total
@@ -65,8 +67,31 @@ def _synonyms() -> tuple[re.Pattern[str], dict[str, str]]:
 
 
 def _fold(text: str) -> str:
-    """Simplified, half-width, lower-case form of text."""
-    return unicodedata.normalize("NFKC", simplified(text)).lower()
+    """Simplified, half-width, lower-case form of text: NFKC(simplified(text)).lower(), the first two
+    steps done mostly by one str.translate (see _fold_table) unless the text holds a character
+    beyond the Basic Multilingual Plane."""
+    if _ASTRAL.search(text):
+        return unicodedata.normalize("NFKC", simplified(text)).lower()
+    return unicodedata.normalize("NFKC", text.translate(_fold_table())).lower()
+
+
+@cache
+def _fold_table() -> list[int | str]:
+    """The translate table of _fold, by code point over the Basic Multilingual Plane (a dict would
+    raise and catch KeyError for every character it leaves alone): each traditional character
+    simplified, and each full-width one in its NFKC form already, so that NFKC finds almost every
+    text normalized and returns at once. A character is put in NFKC form only where its
+    decomposition holds no combining mark: the NFKC of the whole text is then the same as without
+    the step (tests/test_segment.py checks every character).
+    """
+    table: list[int | str] = list(range(0x10000))
+    for code in (ord(t) for t, _ in pairs("t2s_chars.txt") if len(t) == 1 and ord(t) < 0x10000):
+        table[code] = simplified(chr(code))
+    for code in (0x3000, *range(0xFF01, 0xFFEF)):
+        plain = simplified(chr(code))
+        starters = all(unicodedata.combining(c) == 0 for c in unicodedata.normalize("NFKD", plain))
+        table[code] = unicodedata.normalize("NFKC", plain) if starters else plain
+    return table
 
 
 def normalize(text: str) -> str:
@@ -103,7 +128,7 @@ class Segmenter:
                     if self._fast is not None:
                         self._fast.add_word(_fold(word), int(freq) if freq else TERM_FREQ, None)
         self._stop = frozenset(_fold(w) for w in words("stopwords.txt"))
-        self._block = lru_cache(maxsize=BLOCK_CACHE)(lambda block: tuple(self._cut(block)))
+        self._piece = lru_cache(maxsize=BLOCK_CACHE)(self._cut_piece)
 
     @property
     def fast(self) -> bool:
@@ -131,38 +156,65 @@ class Segmenter:
     def words(self, text: str) -> list[str]:
         """Every word jieba cuts from the normalized text (sub-words included, nothing dropped).
 
-        jieba cuts each run of word characters on its own, so the runs are cut one by one and
-        remembered: plans repeat the same phrases across regions and years.
+        jieba cuts each run of word characters, and each run between them, on its own, so the runs
+        are cut one by one and remembered: plans repeat the same phrases across regions and years.
         """
-        out: list[str] = []
-        for block in jieba.re_han_default.split(normalize(text)):
-            if jieba.re_han_default.fullmatch(block):
-                out.extend(self._block(block))
-            elif block:
-                out.extend(self._cut(block))
-        return out
+        return [word for block in _blocks(text) for word in self._piece(block).words]
 
     def tokens(self, text: str) -> list[str]:
         """Search tokens of text: sub-words included, stopwords and punctuation dropped."""
         return self.search_tokens(self.words(text))
 
-    def seen(self, cut: list[str]) -> set[str]:
-        """Words a query process must know to cut this text the same way.
+    def index(self, texts: Iterable[str]) -> tuple[list[list[str]], set[str]]:
+        """The search tokens of each text, and the words a query process must know to cut them all
+        the same way: the words cut, and each run of single characters jieba left alone because the
+        run is itself a dictionary word (it would otherwise guess new words in it).
 
-        Besides the words cut, that is each run of single characters jieba left alone because
-        the run is itself a dictionary word (it would otherwise guess new words in it).
+        Each block is worked out once (_Piece); a text only joins its blocks' tokens and the runs
+        of single characters that cross from one block into the next.
         """
-        found = set(cut)
-        run: list[str] = []
-        for word in [*cut, ""]:
-            if len(word) == 1:
-                run.append(word)
-                continue
-            for i in range(len(run)):
-                for j in range(i + 2, len(run) + 1):
-                    if self._jieba.FREQ.get("".join(run[i:j]), 0) > 0:
-                        found.add("".join(run[i:j]))
-            run = []
+        out: list[list[str]] = []
+        pieces: set[_Piece] = set()
+        runs: set[tuple[str, ...]] = set()
+        for text in texts:
+            tokens: list[str] = []
+            run: tuple[str, ...] = ()
+            for block in _blocks(text):
+                piece = self._piece(block)
+                tokens += piece.tokens
+                if piece.single:
+                    run += piece.words
+                    continue
+                pieces.add(piece)
+                runs.add(run + piece.lead)
+                run = piece.trail
+            runs.add(run)
+            out.append(tokens)
+        seen = set().union(*(p.inner for p in pieces))
+        for run in runs:
+            seen |= self._run_words(run)
+        return out, seen
+
+    def _cut_piece(self, block: str) -> _Piece:
+        """A block cut, its tokens, and its runs of single characters."""
+        cut = tuple(self._cut(block))
+        longer = [i for i, word in enumerate(cut) if len(word) != 1]
+        if not longer:
+            return _Piece(cut, tuple(self.search_tokens(cut)), True, cut, (), frozenset())
+        inner = set(cut)
+        for start, end in zip(longer, longer[1:]):
+            inner |= self._run_words(cut[start + 1 : end])
+        return _Piece(cut, tuple(self.search_tokens(cut)), False, cut[: longer[0]], cut[longer[-1] + 1 :],
+                      frozenset(inner))
+
+    def _run_words(self, run: tuple[str, ...]) -> set[str]:
+        """The words of a run of single characters, and every stretch of two or more of them that
+        is a dictionary word."""
+        found = set(run)
+        for i in range(len(run)):
+            for j in range(i + 2, len(run) + 1):
+                if self._jieba.FREQ.get("".join(run[i:j]), 0) > 0:
+                    found.add("".join(run[i:j]))
         return found
 
     def search_tokens(self, cut: Iterable[str]) -> list[str]:
@@ -180,11 +232,30 @@ class Segmenter:
         return self._jieba.total
 
     def frequencies(self, seen: Iterable[str]) -> dict[str, int]:
-        """Dictionary frequencies of the words seen and of every listed word (terms, stopwords …)."""
+        """Dictionary frequencies of these words (those with one)."""
         freq = self._jieba.FREQ
-        listed = [*words("terms.txt"), *words("stopwords.txt"), *canonical_terms()]
-        wanted = {*seen, *(_fold(t.partition(" ")[0]) for t in listed)}
-        return {w: freq[w] for w in wanted if freq.get(w, 0) > 0 and " " not in w}
+        return {w: freq[w] for w in seen if freq.get(w, 0) > 0 and " " not in w}
+
+    @cached_property
+    def listed(self) -> set[str]:
+        """Every listed word (terms, stopwords, canonical synonyms), as text is cut."""
+        return {_fold(t.partition(" ")[0]) for t in [*words("terms.txt"), *words("stopwords.txt"), *canonical_terms()]}
+
+
+class _Piece(NamedTuple):
+    """A block of text as Segmenter.index needs it, worked out once per distinct block."""
+
+    words: tuple[str, ...]  # the cut
+    tokens: tuple[str, ...]  # its search tokens
+    single: bool  # every word one character long: the block only lengthens the run it is in
+    lead: tuple[str, ...]  # the single characters before the first longer word: they end the run before
+    trail: tuple[str, ...]  # the single characters after the last longer word: they start the next run
+    inner: frozenset[str]  # the words, and the dictionary words in the runs between longer words
+
+
+def _blocks(text: str) -> Iterator[str]:
+    """The normalized text split as jieba cuts it: runs of word characters and the runs between them."""
+    return filter(None, jieba.re_han_default.split(normalize(text)))
 
 
 def _rjieba():  # noqa: ANN202 - an rjieba.Jieba, or None

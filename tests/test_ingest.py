@@ -15,7 +15,7 @@ from index.corpus import ingest
 from index.engine import build_index
 from index.errors import BadEncoding, DuplicateDocument, EmptyDocument, InputError, UnknownLayout
 from index.models import LEAD, OTHER, Document, Item, Unit, Units
-from index.store import Store
+from index.store import PlanRows, Store, item_rows
 from index.text import decode
 
 CORPUS = Path(__file__).parent.parent / "corpus"
@@ -148,15 +148,15 @@ def test_failed_rebuild_keeps_previous_index(tmp_path: Path, monkeypatch: pytest
     before = Store(db).items()
     assert [(i.doc, i.number) for i, _ in before] == [("a", "1"), ("a", "2"), ("b", "1"), ("b", "2")]
 
-    calls: list[list[Item]] = []
+    calls: list[PlanRows] = []
     original = Store._insert_items
 
-    def failing_insert(self: Store, items: list[Item], tokens: list[list[str]]) -> int:
+    def failing_insert(self: Store, rows: PlanRows) -> int:
         """Insert the first plan's items, then fail on the second plan."""
-        calls.append(items)
+        calls.append(rows)
         if len(calls) == 2:
             raise RuntimeError("disk full")
-        return original(self, items, tokens)
+        return original(self, rows)
 
     monkeypatch.setattr(Store, "_insert_items", failing_insert)
     with pytest.raises(RuntimeError, match="disk full"):
@@ -203,7 +203,7 @@ def test_store_round_trips_an_item(tmp_path: Path) -> None:
         deadline="长期工作", line=612, position=29,
     )
     store = Store(tmp_path / "index.db")
-    store.replace([(document, [item])], lambda _: ["政务", "新媒体"], {"dictionary": ""})
+    store.replace([(document, PlanRows.of(item_rows([item]), [["政务", "新媒体"]]))], {"dictionary": ""})
     reopened = Store(tmp_path / "index.db")
     assert reopened.item("zhanjiang-2021", "29") == item
     assert reopened.item("zhanjiang-2021", "30") is None

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 
 from index.corpus import ingest
 from index.engine import harvest, search_text
-from index.segment import Segmenter
+from index.lexicon import pairs
+from index.segment import Segmenter, _fold
+from index.text import simplified
 
 ROOT = Path(__file__).parent.parent
 PLANS = (ROOT / "corpus", ROOT / "tests" / "data" / "plans" / "docs", ROOT / "tests" / "data" / "plans-extra" / "docs")
@@ -35,3 +38,23 @@ def test_mixed_text_cuts_the_same() -> None:
     fast, plain = Segmenter(), Segmenter(fast=False)
     assert fast.words(text) == plain.words(text)
     assert {"v2.0", "政务服务便民热线"} <= set(fast.tokens(text))  # 12345热线 is rewritten by the synonyms
+
+
+def test_fold_is_nfkc_of_the_simplified_text() -> None:
+    """The one-translate fold gives NFKC(simplified(text)).lower() for every character and for mixed text."""
+    codes = [*range(0xD800), *range(0xE000, 0x10000), *(ord(t) for t, _ in pairs("t2s_chars.txt") if len(t) == 1)]
+    differing = [hex(c) for c in codes if _fold(chr(c)) != unicodedata.normalize("NFKC", simplified(chr(c))).lower()]
+    assert differing == []
+    text = "２０２４年Ｑ３前，市政府辦公室（牽頭）ＡＢＣ\u3000e\u0301　㈠ｶﾞ"
+    assert _fold(text) == unicodedata.normalize("NFKC", simplified(text)).lower() == "2024年q3前,市政府办公室(牵头)abc é (一)ガ"
+
+
+def test_index_gives_each_texts_tokens_and_the_words_a_query_needs() -> None:
+    """Segmenter.index: per text the same tokens as tokens(); the words seen are every word cut and the
+    dictionary words jieba left in single characters (更多 in 更/多, 负起 in 负/起)."""
+    segmenter = Segmenter()
+    texts = ["要切实负起主体责任，更多发布", "", "原则上不以第三方评估结果"]
+    tokens, seen = segmenter.index(texts)
+    assert tokens == [segmenter.tokens(text) for text in texts]
+    assert segmenter.words(texts[0]) == ["要", "切实", "负", "起", "主体", "责任", ",", "更", "多", "发布"]
+    assert seen - {word for text in texts for word in segmenter.words(text)} == {"负起", "更多", "不以"}
