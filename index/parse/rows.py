@@ -120,16 +120,16 @@ def _read_rows(rows: list[list[Cell]]) -> tuple[list[str], list[_Placed], list[s
     body = [r for r, _ in kept]
     width = max([len(header), *map(len, body)], default=0)
     hinted = [""] * (width - len(header)) + [header_role(name) for name in header]  # merged headings lead
-    # a row printed with as many cells as the header row (its empty last cells between delimiters)
-    # lines up with the header's columns, unless its cells fit them better moved right
+    # placed by column: a full row, and a row printed with as many cells as the header row (its empty
+    # last cells between delimiters) unless its cells fit the columns better moved right
     printed = len(rows[at]) if header and width == len(header) else -1
-    lined_up = [n == printed and _lines_up(r, hinted) for r, n in kept]
-    full = [r for r, up in zip(body, lined_up) if up or len(r) == width] or body
+    by_column = [len(r) == width or (n == printed and _lines_up(r, hinted)) for r, n in kept]
+    full = [r for r, up in zip(body, by_column) if up] or body
     kinds = [[kind(r[j].text) for r in full if j < len(r)] for j in range(width)]
     lengths = [_mean([len(r[j].flat) for r in full if j < len(r)]) for j in range(width)]
     roles = decide(hinted, kinds, lengths)
     levels = _column_levels(full, roles)
-    return header, [_place(r, roles, levels, up) for r, up in zip(body, lined_up)], roles
+    return header, [_place(r, roles, levels, up) for r, up in zip(body, by_column)], roles
 
 
 def _read_stream(cells: list[Cell]) -> tuple[list[str], list[_Placed], list[str]]:
@@ -191,19 +191,19 @@ def _fitting(kinds: list[Kind], roles: list[str]) -> int:
     return sum(1 for k, role in zip(kinds, roles) if k in ACCEPTS.get(role, ()))
 
 
-def _place(row: list[Cell], roles: list[str], levels: Levels, lined_up: bool = False) -> _Placed:
-    """A row of a known grid in its columns: by position when full or `lined_up`, else by its cells'
-    kinds. Empty last cells count as not printed either way (a merged unit cell still covers them)."""
+def _place(row: list[Cell], roles: list[str], levels: Levels, by_column: bool) -> _Placed:
+    """A row of a known grid in its columns: by position when `by_column`, else by its cells' kinds."""
     filled = [c for c in row if c.flat]
     if len(filled) == 1 and len(roles) > 2 and kind(filled[0].text) in (Kind.HEADING, Kind.SHORT) and (
             numbering.is_chapter_level(filled[0].marker) or row[0] is filled[0]):
         return _Placed(section=filled[0])  # one heading alone in its row: merged across the table
-    if len(row) == len(roles):
-        return _Placed({j: [cell] for j, cell in enumerate(row) if cell.flat}, full=True)
-    if lined_up:  # the empty cells after a printed one hold their columns, as when placed by kinds
-        first = next(j for j, cell in enumerate(row) if cell.flat)
-        return _Placed({j: [cell] for j, cell in enumerate(row) if cell.flat},
-                       {j for j in range(first, len(row)) if not row[j].flat})
+    if by_column:
+        cells = {j: [cell] for j, cell in enumerate(row) if cell.flat}
+        if len(row) == len(roles):
+            return _Placed(cells, full=True)
+        # a short row: its empty last cells count as not printed (a merged unit cell covers them) and
+        # the empty cells after a printed one hold their columns, as when placed by kinds
+        return _Placed(cells, set(range(min(cells), len(row))) - set(cells))
     placed = _Placed()
     last = -1
     for cell, following in zip(row, _following(row)):
