@@ -83,6 +83,46 @@ def test_pipe_rows_with_merged_first_cell(text: str) -> None:
     assert rows(items) == FINANCE_ROWS
 
 
+# Rows with no deadline yet: the empty 完成时限 cell shows only by its delimiters, and a task is
+# written as a sentence (ending in 。, as a requirement is).
+EMPTY_LAST_CELL = """\
+序号 | 工作任务 | 具体要求 | 落实单位 | 完成时限 |
+3 | 加强机构队伍建设。 | 加大惠民惠农政策和资金发放信息公开力度，确保落实到位，健全政策解读工作机制。 | 各区县政府、市直相关部门 |  |
+4 | 继续抓好政府信息公开条例贯彻落实。 | 为企业和群众提供“一号答”“一站式”的政策咨询综合服务，加强队伍建设，各政府信息公开工作主管部门要加强日常指导监督，切实抓好公共卫生科普工作，从严把握不予公开范围。 | 各街道办事处；区直（含驻区）各单位 |  |
+7 | 落实《政府信息公开条例》 | 及时了解掌握社会公众对政策执行效果的反馈与评价，实现一网通查、一网通答、一网通办、一网通管，有针对性地加强各级各类应急预案的宣传培训，2021年底前县级以上政府门户网站全部支持互联网协议第6版。 | 各区县、各部门 | 2021年12月前 |
+"""
+
+
+def test_pipe_row_with_empty_last_cell_keeps_its_columns() -> None:
+    layout, items = parse(EMPTY_LAST_CELL)
+    assert layout == "pipe rows"
+    assert [(i.number, i.task, i.text, i.units.raw, [u.name for u in i.units.members], i.deadline) for i in items] == [
+        ("3", "加强机构队伍建设", "加大惠民惠农政策和资金发放信息公开力度，确保落实到位，健全政策解读工作机制。",
+         "各区县政府、市直相关部门", ["各区县政府", "市直相关部门"], None),
+        ("4", "继续抓好政府信息公开条例贯彻落实",
+         "为企业和群众提供“一号答”“一站式”的政策咨询综合服务，加强队伍建设，各政府信息公开工作主管部门要加强日常指导监督，"
+         "切实抓好公共卫生科普工作，从严把握不予公开范围。",
+         "各街道办事处；区直（含驻区）各单位", ["各街道办事处", "区直（含驻区）各单位"], None),
+        ("7", "落实《政府信息公开条例》",
+         "及时了解掌握社会公众对政策执行效果的反馈与评价，实现一网通查、一网通答、一网通办、一网通管，"
+         "有针对性地加强各级各类应急预案的宣传培训，2021年底前县级以上政府门户网站全部支持互联网协议第6版。",
+         "各区县、各部门", ["各区县", "各部门"], "2021年12月前"),
+    ]
+
+
+# A merged task cell left out of the row's copy, its cells moved left, the row still as wide as the
+# header: its cells fit the columns better moved right, so they are placed by their kinds.
+MERGED_CELL_LEFT_OUT = """\
+工作任务 | 具体要求 | 责任单位 | 完成时限 |
+做好财政信息公开 | 1.全面公开部门预算和决算，细化公开到功能分类项级科目。 | 区财政局 | 2024年6月底前 |
+2.持续深化政府债务信息公开，定期公开政府债务限额、余额和使用安排。 | 区财政局牵头，区审计局配合 | 2024年12月底前 |  |
+"""
+
+
+def test_pipe_row_moved_left_under_a_merged_cell() -> None:
+    assert rows(parse(MERGED_CELL_LEFT_OUT)[1]) == FINANCE_ROWS[:2]
+
+
 # --- pipe text, one cell per line ---------------------------------------------------------------
 
 CELLS_PIPE_ENDED = """\

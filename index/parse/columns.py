@@ -85,7 +85,7 @@ def decide(header: list[str], kinds: list[list[Kind]], lengths: list[float]) -> 
             roles.append(hinted)
         else:
             roles.append(content or hinted or NOTE)
-    return _one_text(roles, lengths)
+    return _one_text(roles, lengths, header)
 
 
 def _agrees(hinted: str, content: str) -> bool:
@@ -95,13 +95,14 @@ def _agrees(hinted: str, content: str) -> bool:
     return hinted == content
 
 
-def _one_text(roles: list[str], lengths: list[float]) -> list[str]:
-    """Keep the text role on the column with the longest cells; with none, the longest task column."""
+def _one_text(roles: list[str], lengths: list[float], header: list[str]) -> list[str]:
+    """Keep the text role on the column with the longest cells; with none, the longest task column.
+    Another column of requirements is a note, unless its header names tasks (tasks written as sentences)."""
     texts = [j for j, r in enumerate(roles) if r == TEXT] or [j for j, r in enumerate(roles) if r == TASK]
     if not texts:
         return roles
     keep = max(texts, key=lambda j: lengths[j])
     out = list(roles)
     for j in texts:
-        out[j] = TEXT if j == keep else (NOTE if roles[j] == TEXT else TASK)
+        out[j] = TEXT if j == keep else (NOTE if roles[j] == TEXT and header[j:j + 1] != [TASK] else TASK)
     return out

@@ -4,12 +4,13 @@ A layout adapter gives a Grid: rows of cells as printed (a .docx/.html/.pdf/.xls
 tab-separated lines), or one run of cells whose row breaks are unknown (a table copied one cell per
 line or per paragraph). Here the header (if any) is found, each column gets its role from its header
 words and its cells' kinds (index/parse/columns.py), and every row is aligned: a full row by position,
-a short one (merged cells left out, cells shifted) by the kinds of its cells. A cell stream is cut
-into rows where a cell can only belong to a column left of the last one filled. Rows holding only
-headings are section rows; merged heading cells repeat over the rows below; a unit cell printed once
-for several rows (merged) covers its group. Items are numbered as printed (the requirement's own
-marker, the 序号 column, or a numbered heading of the row's own), else by position; several numbered
-requirements in one cell are several items sharing the row's units.
+and so a row printed as wide as the header with its last cells empty (unless its cells fit the columns
+better moved right); any other short one (merged cells left out, cells shifted) by its cells' kinds.
+A cell stream is cut into rows where a cell can only belong to a column left of the last one filled.
+Rows holding only headings are section rows; merged heading cells repeat over the rows below; a unit
+cell printed once for several rows (merged) covers its group. Items are numbered as printed (the
+requirement's own marker, the 序号 column, or a numbered heading of the row's own), else by position;
+several numbered requirements in one cell are several items sharing the row's units.
 """
 
 from __future__ import annotations
@@ -114,15 +115,21 @@ def _read_rows(rows: list[list[Cell]]) -> tuple[list[str], list[_Placed], list[s
     trimmed = [_trimmed(r) for r in rows]
     at = next((i for i, r in enumerate(trimmed) if is_header([c.text for c in r])), None)
     header = [c.text for c in trimmed[at]] if at is not None else []
-    body = [r for r in trimmed[(at + 1 if at is not None else 0):] if r and [c.text for c in r] != header]
+    start = at + 1 if at is not None else 0
+    kept = [(r, len(printed)) for printed, r in zip(rows[start:], trimmed[start:]) if r and [c.text for c in r] != header]
+    body = [r for r, _ in kept]
     width = max([len(header), *map(len, body)], default=0)
     hinted = [""] * (width - len(header)) + [header_role(name) for name in header]  # merged headings lead
-    full = [r for r in body if len(r) == width] or body
+    # placed by column: a full row, and a row printed with as many cells as the header row (its empty
+    # last cells between delimiters) unless its cells fit the columns better moved right
+    printed = len(rows[at]) if header and width == len(header) else -1
+    by_column = [len(r) == width or (n == printed and _lines_up(r, hinted)) for r, n in kept]
+    full = [r for r, up in zip(body, by_column) if up] or body
     kinds = [[kind(r[j].text) for r in full if j < len(r)] for j in range(width)]
     lengths = [_mean([len(r[j].flat) for r in full if j < len(r)]) for j in range(width)]
     roles = decide(hinted, kinds, lengths)
     levels = _column_levels(full, roles)
-    return header, [_place(r, roles, levels) for r in body], roles
+    return header, [_place(r, roles, levels, up) for r, up in zip(body, by_column)], roles
 
 
 def _read_stream(cells: list[Cell]) -> tuple[list[str], list[_Placed], list[str]]:
@@ -171,14 +178,32 @@ def _column_levels(rows: list[list[Cell]], roles: list[str]) -> Levels:
 
 # --- placing cells in columns ---------------------------------------------------------------------
 
-def _place(row: list[Cell], roles: list[str], levels: Levels) -> _Placed:
-    """A row of a known grid in its columns: by position when full, else by its cells' kinds."""
+def _lines_up(row: list[Cell], roles: list[str]) -> bool:
+    """True when a row short of the columns fits them as printed at least as well as moved right
+    (a row copied with its merged cells left out and its cells moved left fits better moved)."""
+    kinds = [kind(c.text) for c in row]
+    as_printed = _fitting(kinds, roles)
+    return all(_fitting(kinds, roles[shift:]) <= as_printed for shift in range(1, len(roles) - len(row) + 1))
+
+
+def _fitting(kinds: list[Kind], roles: list[str]) -> int:
+    """How many cells land in a column that takes their kind."""
+    return sum(1 for k, role in zip(kinds, roles) if k in ACCEPTS.get(role, ()))
+
+
+def _place(row: list[Cell], roles: list[str], levels: Levels, by_column: bool) -> _Placed:
+    """A row of a known grid in its columns: by position when `by_column`, else by its cells' kinds."""
     filled = [c for c in row if c.flat]
     if len(filled) == 1 and len(roles) > 2 and kind(filled[0].text) in (Kind.HEADING, Kind.SHORT) and (
             numbering.is_chapter_level(filled[0].marker) or row[0] is filled[0]):
         return _Placed(section=filled[0])  # one heading alone in its row: merged across the table
-    if len(row) == len(roles):
-        return _Placed({j: [cell] for j, cell in enumerate(row) if cell.flat}, full=True)
+    if by_column:
+        cells = {j: [cell] for j, cell in enumerate(row) if cell.flat}
+        if len(row) == len(roles):
+            return _Placed(cells, full=True)
+        # a short row: its empty last cells count as not printed (a merged unit cell covers them) and
+        # the empty cells after a printed one hold their columns, as when placed by kinds
+        return _Placed(cells, set(range(min(cells), len(row))) - set(cells))
     placed = _Placed()
     last = -1
     for cell, following in zip(row, _following(row)):
