@@ -35,6 +35,7 @@ DENSE_SHARE = 5  # a term in more than one item of this many is stored as a coun
 SAMPLE = 256  # items of the most decisive term scored in full first, to bound the k-th best score
 FLOOR_OF = 16_384  # candidates whose k-th best score is taken as the floor after each term
 SEARCH_COST = 8  # postings spread over item ids in the time one item's count is searched for
+SPREAD_BYTES = 32  # bytes of a spread array zeroed in the time one posting is spread
 SLACK = 1e-9  # relative margin on every bound: sums in another order differ in the last bits
 CHUNK = 1 << 21  # postings the builder collects before sorting them by term
 
@@ -291,8 +292,8 @@ class Scorer:
                                          floor * (1 - SLACK) / (1 + SLACK) - after[0])
         if len(candidates) > k:
             some = max(k, SAMPLE)  # the items with the highest sums, scored in full
-            best = np.sort(candidates[np.argpartition(sums, len(sums) - some)[-some:]]) if len(sums) > some else candidates
-            floor = max(floor, _kth(np, self._full(np, terms, best), k))
+            highest = candidates[np.argpartition(sums, len(sums) - some)[-some:]] if len(sums) > some else candidates
+            floor = max(floor, _kth(np, self._full(np, terms, np.sort(highest)), k))
         for at, j in enumerate([None, *looked]):
             if j is not None:
                 count, p = terms[j]
@@ -371,17 +372,23 @@ def _counts(np, p: Postings):  # noqa: ANN001, ANN202 - numpy
 
 
 def _lookup(np, p: Postings, ids):  # noqa: ANN001, ANN202 - numpy
-    """How often each of these items (ascending ids) holds the term (0 where it does not)."""
+    """How often each of these items holds the term (0 where it does not)."""
     counts = _counts(np, p)
     if p.dense:
         return counts[ids]
     held = np.frombuffer(p.ids, dtype=np.uint32)
-    if len(ids) * SEARCH_COST > len(held):  # many: spread the counts over item ids and read them off
-        spread = np.zeros(int(held[-1]) + 1, dtype=counts.dtype)
-        spread[held] = counts
-        return spread[np.minimum(ids, len(spread) - 1)] * (ids < len(spread))
+    if len(ids) * SEARCH_COST > len(held) + int(held[-1]) // SPREAD_BYTES:
+        return _spread(np, held, counts)[np.minimum(ids, held[-1])] * (ids <= held[-1])
     at = np.minimum(np.searchsorted(held, ids), len(held) - 1)
     return np.where(held[at] == ids, counts[at], 0)
+
+
+def _spread(np, ids, counts):  # noqa: ANN001, ANN202 - numpy
+    """The counts by item id, up to the largest of these ids (0 for the others): faster to read many
+    items' counts off than to search for each."""
+    spread = np.zeros(int(ids[-1]) + 1, dtype=counts.dtype)
+    spread[ids] = counts
+    return spread
 
 
 def _kth(np, values, k: int) -> float:  # noqa: ANN001 - numpy

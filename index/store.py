@@ -1,7 +1,7 @@
 """The SQLite index (the only module that imports sqlite_utils, and only to write).
 
-Tables: documents; items (with their search tokens); item_units, one row per (item, unit,
-role); postings, per term the items containing it and how often (index/rank.py), so a
+Tables: documents; items (with their search tokens and their units, so a hit is one row read);
+item_units, one row per (item, unit, role), which finds a unit's items; postings, per term the items containing it and how often (index/rank.py), so a
 query reads only its own terms; lengths, the tokens of every item; meta (vocabulary, sizes, id
 ranges per document and part); questions and feedback, the bot's log (chat ids hashed), which a
 rebuild leaves alone; chats and logins, what the web's worker processes share (a chat's state,
@@ -37,15 +37,15 @@ from index.rank import Counted, Postings, PostingsBuilder, Ranges
 DatabaseError = sqlite3.Error  # what an edge catches to pass to explain()
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = "6"
-_TOKENS = json.JSONEncoder(ensure_ascii=False)  # the tokens column; one encoder (json.dumps with options builds one per call)
-_ESCAPED = re.compile(r'["\\\x00-\x1f]')  # the characters _TOKENS writes escaped
+SCHEMA_VERSION = "7"
+_JSON = json.JSONEncoder(ensure_ascii=False)  # the tokens and members columns; one encoder (json.dumps with options builds one per call)
+_ESCAPED = re.compile(r'["\\\x00-\x1f]')  # the characters _JSON writes escaped
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (id TEXT PRIMARY KEY, title TEXT, region TEXT, level TEXT,
     year INTEGER, issuer TEXT, number TEXT, date TEXT, source TEXT);
 CREATE TABLE IF NOT EXISTS items (id INTEGER PRIMARY KEY, doc TEXT, number TEXT, part TEXT,
     position INTEGER, task TEXT, text TEXT, units_raw TEXT, deadline TEXT, line INTEGER, tokens TEXT,
-    due TEXT, ongoing INTEGER, corrected INTEGER);
+    due TEXT, ongoing INTEGER, corrected INTEGER, members TEXT);
 CREATE TABLE IF NOT EXISTS item_units (item_id INTEGER, position INTEGER, name TEXT,
     normalized TEXT, role TEXT, collective INTEGER, PRIMARY KEY (item_id, position)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS postings (term TEXT PRIMARY KEY, df INTEGER, dense INTEGER, wide INTEGER, ids BLOB,
@@ -68,7 +68,7 @@ _INDEXES = (  # (name, table, columns)
 _SCHEMA += "".join(f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({columns});\n" for name, table, columns in _INDEXES)
 _INSERT_DOCUMENT = (f"INSERT INTO documents ({', '.join(f.name for f in fields(Document))})"
                     f" VALUES ({', '.join(f':{f.name}' for f in fields(Document))})")
-_ITEM_COLUMNS = "id, doc, number, position, task, text, units_raw, deadline, line, due, ongoing, corrected"  # not tokens
+_ITEM_COLUMNS = "id, doc, number, position, task, text, units_raw, deadline, line, due, ongoing, corrected, members"  # not tokens
 _INDEX_TABLES = ("item_units", "items", "documents", "postings", "lengths")
 # A full rebuild drops these and makes them again at the end, from sorted keys, rather than adding
 # every row to them in no order (SQLite's part of storing 100k items: 3.5 s with them, 2.4 s so).
@@ -86,10 +86,15 @@ ItemRows = tuple[list[tuple], list[tuple]]  # a plan's item and unit rows, as it
 
 def item_rows(items: list[Item]) -> ItemRows:
     """A plan's items as rows: every items column but the id (SQLite gives it) and the tokens, in the
-    order of _insert_items, and every item_units column, the item id counted from 0 within the plan."""
+    order of _insert_items, and every item_units column, the item id counted from 0 within the plan.
+
+    An item's units are in its row too (members, JSON), so that reading a hit is one row: item_units
+    is what finds the items of a unit."""
     return (
         [(item.doc, item.number, part_of(item), item.position, item.task, item.text, item.units.raw,
-          item.deadline, item.line, ",".join(item.due), int(item.ongoing), int(item.corrected)) for item in items],
+          item.deadline, item.line, ",".join(item.due), int(item.ongoing), int(item.corrected),
+          _JSON.encode([[u.name, u.normalized, u.role, int(u.collective)] for u in item.units.members]))
+         for item in items],
         [(n, i, u.name, u.normalized, u.role, int(u.collective))
          for n, item in enumerate(items) for i, u in enumerate(item.units.members)],
     )
@@ -115,7 +120,7 @@ def _tokens_json(tokens: list[list[str]]) -> list[str]:
     """Each item's tokens as the tokens column holds them (JSON). Joined as the encoder would write
     them, several times faster, when no token holds a character the encoder escapes."""
     if _ESCAPED.search("".join(chain.from_iterable(tokens))):
-        return [_TOKENS.encode(item_tokens) for item_tokens in tokens]
+        return [_JSON.encode(item_tokens) for item_tokens in tokens]
     return ['["' + '", "'.join(item_tokens) + '"]' if item_tokens else "[]" for item_tokens in tokens]
 
 
@@ -306,7 +311,7 @@ class Store:
         first = self._rows("SELECT coalesce(max(id), 0) + 1 FROM items")[0][0]
         self.conn.executemany(
             "INSERT INTO items (doc, number, part, position, task, text, units_raw, deadline, line, due, ongoing,"
-            " corrected, tokens) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows.items)
+            " corrected, members, tokens) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows.items)
         self.conn.executemany(f"INSERT INTO item_units VALUES ({first:d} + ?, ?, ?, ?, ?, ?)", rows.units)
         return first
 
@@ -531,8 +536,7 @@ class Store:
         """Items (of one document, or all) in document order, each with its stored tokens."""
         where, args = ("WHERE doc = ?", [doc]) if doc else ("", [])
         rows = self._rows(f"SELECT * FROM items {where} ORDER BY doc, position", args)
-        units = self._units_by_item([r["id"] for r in rows])
-        return [(self._item(r, units.get(r["id"], ())), json.loads(r["tokens"])) for r in rows]
+        return [(self._item(r), json.loads(r["tokens"])) for r in rows]
 
     def item(self, doc: str, number: str) -> Item | None:
         """One item by document id and number as printed, or None."""
@@ -545,8 +549,7 @@ class Store:
             where = f"({where}) AND ({' OR '.join(['id BETWEEN ? AND ?'] * len(ranges)) or '0'})"
             args = [*args, *(bound for pair in ranges for bound in pair)]
         rows = self._rows(f"SELECT {_ITEM_COLUMNS} FROM items WHERE {where} ORDER BY id", args)
-        units = self._units_by_item([r["id"] for r in rows])
-        return [(r["id"], self._item(r, units.get(r["id"], ()))) for r in rows]
+        return [(r["id"], self._item(r)) for r in rows]
 
     def items_due(self, ranges: Ranges | None = None) -> list[Item]:
         """Items with a due date, inside the id ranges, in id order."""
@@ -582,22 +585,11 @@ class Store:
         """Every distinct unit name, as normalized."""
         return json.loads(self.meta().get("unit_names", "[]"))
 
-    def _units_by_item(self, ids: list[int]) -> dict[int, tuple[Unit, ...]]:
-        """Unit rows grouped by item id."""
-        grouped: dict[int, list[Unit]] = {}
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            for r in self._rows(
-                f"SELECT * FROM item_units WHERE item_id IN ({','.join('?' * len(chunk))}) ORDER BY item_id, position",
-                chunk,
-            ):
-                unit = Unit(r["name"], r["normalized"], r["role"], bool(r["collective"]))
-                grouped.setdefault(r["item_id"], []).append(unit)
-        return {k: tuple(v) for k, v in grouped.items()}
-
     @staticmethod
-    def _item(row: sqlite3.Row, members: tuple[Unit, ...]) -> Item:
-        """An Item from its row and unit rows."""
+    def _item(row: sqlite3.Row) -> Item:
+        """An Item from its row."""
+        members = tuple(Unit(name, normalized, role, bool(collective))
+                        for name, normalized, role, collective in json.loads(row["members"]))
         return Item(
             doc=row["doc"], number=row["number"], task=row["task"], text=row["text"],
             units=Units(row["units_raw"], members), deadline=row["deadline"],

@@ -146,12 +146,13 @@ def test_top_k_equals_a_full_sort_on_thousands_of_queries(monkeypatch: pytest.Mo
 
     The sizes and queries make every path run: few postings or a small index (a dict in
     Python); numpy, where each term either brings its items in as candidates (stored sparse
-    or dense) or, once it cannot lift a new item into the top k, is only looked up for them.
+    or dense) or, once it cannot lift a new item into the top k, is only looked up for them
+    (searched for few candidates, spread over the item ids for many).
     """
     import index.rank as rank
 
     calls: Counter[str] = Counter()
-    held, lookup, full = rank._held, rank._lookup, rank.Scorer._full
+    held, lookup, spread, full = rank._held, rank._lookup, rank._spread, rank.Scorer._full
 
     def held_spy(np, p, ranges):  # noqa: ANN001, ANN202 - counts what ran
         calls["dense term brought in" if p.dense else "sparse term brought in"] += 1
@@ -161,6 +162,10 @@ def test_top_k_equals_a_full_sort_on_thousands_of_queries(monkeypatch: pytest.Mo
         calls["lookups"] += 1
         return lookup(np, p, ids)
 
+    def spread_spy(np, ids, counts):  # noqa: ANN001, ANN202
+        calls["term spread over item ids"] += 1
+        return spread(np, ids, counts)
+
     def full_spy(self, np, terms, ids):  # noqa: ANN001, ANN202
         calls["numpy"] += 1
         calls["lookups"] -= len(terms)  # the final scoring looks every term up: not a term looked up only
@@ -168,6 +173,7 @@ def test_top_k_equals_a_full_sort_on_thousands_of_queries(monkeypatch: pytest.Mo
 
     monkeypatch.setattr(rank, "_held", held_spy)
     monkeypatch.setattr(rank, "_lookup", lookup_spy)
+    monkeypatch.setattr(rank, "_spread", spread_spy)
     monkeypatch.setattr(rank.Scorer, "_full", full_spy)
     paths: Counter[str] = Counter()
     rng = random.Random(15)
@@ -183,7 +189,8 @@ def test_top_k_equals_a_full_sort_on_thousands_of_queries(monkeypatch: pytest.Mo
             paths.update(path for path in ran if path != "lookups")
             paths["term looked up only"] += ran["lookups"] > 0
     assert min(paths.values()) >= 100, paths
-    assert set(paths) == {"python", "numpy", "sparse term brought in", "dense term brought in", "term looked up only"}
+    assert set(paths) == {"python", "numpy", "sparse term brought in", "dense term brought in", "term looked up only",
+                          "term spread over item ids"}
 
 
 def test_postings_are_dense_for_common_terms_and_sparse_for_rare_ones() -> None:
