@@ -240,20 +240,20 @@ def _store_plans(
     reports = {doc: report for doc, report in store.reports().items() if doc in kept}
     reports |= {s.document.id: s.report() for s in result.summaries}
     frequencies: dict[str, int] = {}
-    totals: list[int] = []
+    total = 0  # the dictionary's total frequency, the same in every worker
 
     def plans() -> Iterator[tuple[Document, PlanRows]]:
         """Segmented plans, in order, as the workers finish them."""
+        nonlocal total
         workers = cores if size > PARALLEL_ABOVE else 1
         for done, (document, rows, found, total) in enumerate(_map(_segment_plan, jobs, workers, sorted(names)), 1):
             frequencies.update(found)
-            totals.append(total)
             say(f"indexed {document.id} ({done}/{len(jobs)} plans)")
             yield document, rows
 
     def meta() -> dict[str, str]:
         """What a query process needs, known once every plan is segmented."""
-        return {"vocabulary": vocabulary_text(frequencies, totals[0]), "fingerprint": fingerprint(),
+        return {"vocabulary": vocabulary_text(frequencies, total), "fingerprint": fingerprint(),
                 "reports": json.dumps(reports, ensure_ascii=False)}
 
     store.replace(plans(), meta, everything=True)

@@ -1,8 +1,8 @@
 """The SQLite index (the only module that imports sqlite_utils, and only to write).
 
 Tables: documents; items (with their search tokens and their units, so a hit is one row read);
-item_units, one row per (item, unit, role), which finds a unit's items; postings, per term the items containing it and how often (index/rank.py), so a
-query reads only its own terms; lengths, the tokens of every item; meta (vocabulary, sizes, id
+item_units, one row per (item, unit, role), which finds a unit's items; postings, per term the
+items containing it and how often (index/rank.py), so a query reads only its own terms; lengths, the tokens of every item; meta (vocabulary, sizes, id
 ranges per document and part); questions and feedback, the bot's log (chat ids hashed), which a
 rebuild leaves alone; chats and logins, what the web's worker processes share (a chat's state,
 staff logins by token hash).
@@ -90,13 +90,12 @@ def item_rows(items: list[Item]) -> ItemRows:
 
     An item's units are in its row too (members, JSON), so that reading a hit is one row: item_units
     is what finds the items of a unit."""
+    units = [[(u.name, u.normalized, u.role, int(u.collective)) for u in item.units.members] for item in items]
     return (
         [(item.doc, item.number, part_of(item), item.position, item.task, item.text, item.units.raw,
-          item.deadline, item.line, ",".join(item.due), int(item.ongoing), int(item.corrected),
-          _JSON.encode([[u.name, u.normalized, u.role, int(u.collective)] for u in item.units.members]))
-         for item in items],
-        [(n, i, u.name, u.normalized, u.role, int(u.collective))
-         for n, item in enumerate(items) for i, u in enumerate(item.units.members)],
+          item.deadline, item.line, ",".join(item.due), int(item.ongoing), int(item.corrected), _JSON.encode(members))
+         for item, members in zip(items, units)],
+        [(n, i, *unit) for n, members in enumerate(units) for i, unit in enumerate(members)],
     )
 
 
