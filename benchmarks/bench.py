@@ -134,23 +134,24 @@ class Run:
     stderr: str
 
 
-def tree_rss_mb(root: int) -> float:
-    """Resident memory of a process and all its descendants now, in MB (0 once it is gone)."""
-    parents: dict[int, int] = {}
-    pages: dict[int, int] = {}
+def process_tree(root: int) -> list[list[str]]:
+    """The /proc stat fields (after "pid (comm)") of a process and all its descendants now ([] once it is gone)."""
+    stats: dict[int, list[str]] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()  # after "pid (comm)"
-            pid = int(stat.parent.name)
-            parents[pid], pages[pid] = int(fields[1]), int(fields[21])
+            stats[int(stat.parent.name)] = stat.read_text().rsplit(")", 1)[1].split()
         except (OSError, IndexError, ValueError):
             continue  # a process that ended while we looked
     tree, frontier = {root}, [root]
     while frontier:
-        children = [p for p, parent in parents.items() if parent in frontier and p not in tree]
-        tree.update(children)
-        frontier = children
-    return sum(pages.get(p, 0) for p in tree) * resource.getpagesize() / 2**20
+        frontier = [pid for pid, fields in stats.items() if int(fields[1]) in frontier and pid not in tree]
+        tree.update(frontier)
+    return [stats[pid] for pid in tree if pid in stats]
+
+
+def tree_rss_mb(root: int) -> float:
+    """Resident memory of a process and all its descendants now, in MB (0 once it is gone)."""
+    return sum(int(fields[21]) for fields in process_tree(root)) * resource.getpagesize() / 2**20
 
 
 def run_measured(cmd: Sequence[str | Path]) -> Run:

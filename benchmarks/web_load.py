@@ -35,30 +35,16 @@ from pathlib import Path
 
 import httpx
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench import ROOT, process_tree
+
 QUESTIONS = ROOT / "tests" / "data" / "dev.jsonl"
 POLICYQA = Path(sys.executable).parent / "policyqa"
 
 
 def tree_cpu(root: int) -> float:
     """CPU seconds (user + system) used so far by a process and its descendants, from /proc (0.0 elsewhere)."""
-    parents: dict[int, int] = {}
-    used: dict[int, float] = {}
     tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-    for entry in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = entry.read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue  # a process that ended meanwhile
-        pid = int(entry.parent.name)
-        parents[pid] = int(fields[1])
-        used[pid] = (int(fields[11]) + int(fields[12])) / tick
-    total, todo = 0.0, [root]
-    while todo:
-        pid = todo.pop()
-        total += used.get(pid, 0.0)
-        todo.extend(child for child, parent in parents.items() if parent == pid)
-    return total
+    return sum(int(fields[11]) + int(fields[12]) for fields in process_tree(root)) / tick
 
 
 def free_port() -> int:

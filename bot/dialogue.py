@@ -71,14 +71,16 @@ class Dialogue:
         engine, query = self.answerer.engine, self.answerer.understand(text)
         refers = any(p in message for p in _cues()["pronouns"])
         topic = self._topic_tokens(message, query)
+        asked = None  # the answer in this chat's region, when a pronoun made it worth trying first
         if refers and self.state.focus is not None and not query.place:
-            if not topic or self.answerer.ask(text, self.region, self.scope, self._as_read(engine, query)).no_answer:
+            asked = self.answerer.ask(text, self.region, self.scope, self._as_read(engine, query)) if topic else None
+            if asked is None or asked.no_answer:
                 return self._about_focus(text, query)
         if topic or query.number or (query.intent == "unit" and query.place):
             follows = _opens_follow_up(message) and not query.place and not query.unit
             if (follows or query.number) and not query.place and self.state.place:
                 return self._new_topic_here(text)
-            return self._ask(text, read=self._as_read(engine, query))
+            return self._ask(text, read=self._as_read(engine, query), asked=asked)
         if query.place and self.state.question and not query.unit:
             return self._elsewhere(text, query.place)
         if query.unit:
@@ -109,13 +111,15 @@ class Dialogue:
 
     # --- full questions --------------------------------------------------------------------
 
-    def _ask(self, text: str, region: str = "", read: tuple[Engine, Query] | None = None) -> Answer:
+    def _ask(self, text: str, region: str = "", read: tuple[Engine, Query] | None = None,
+             asked: Answer | None = None) -> Answer:
         """Ask the answerer and remember the question as the chat's new topic.
 
-        read: the message as `reply` read it (with no region and no scope), so as not to read it twice.
+        read: the message as `reply` read it (with no region and no scope), so as not to read it twice;
+        asked: the answerer's answer to it in the chat's region, given already, so as not to rank it twice.
         """
         region = region or self.region
-        answer = due_answer(self.answerer, text, region, self.scope) or self.answerer.ask(
+        answer = due_answer(self.answerer, text, region, self.scope) or asked or self.answerer.ask(
             text, region, self.scope, None if region else read)
         query = answer.query
         place = query.place or region

@@ -38,7 +38,11 @@ def bigrams(text: str) -> frozenset[str]:
 
 def similarity(a: str, b: str) -> float:
     """Jaccard similarity of two texts' character bigrams, in [0, 1]."""
-    x, y = bigrams(a), bigrams(b)
+    return _jaccard(bigrams(a), bigrams(b))
+
+
+def _jaccard(x: frozenset[str], y: frozenset[str]) -> float:
+    """|x ∩ y| / |x ∪ y|, 1.0 for two empty sets."""
     if not x and not y:
         return 1.0
     shared = len(x & y)
@@ -55,10 +59,7 @@ def _near(x: frozenset[str], y: frozenset[str]) -> bool:
     small, large = (len(x), len(y)) if len(x) <= len(y) else (len(y), len(x))
     if small * NEAR_RATIO[1] < large * NEAR_RATIO[0]:  # min/max < NEAR_SAME, so Jaccard is too
         return False
-    if not large:
-        return True  # two texts without a bigram: similarity 1.0
-    shared = len(x & y)
-    return shared / (small + large - shared) >= NEAR_SAME
+    return _jaccard(x, y) >= NEAR_SAME
 
 
 def cluster(hits: list[Hit], limit: int | None = None) -> list[list[Hit]]:

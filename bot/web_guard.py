@@ -154,9 +154,15 @@ def replaying(message: Message, receive: Receive) -> Receive:
     return replay
 
 
+def path_kind(path: str) -> tuple[bool, bool]:
+    """What the security headers depend on: (a staff page, a page never to be cached)."""
+    return path.startswith("/admin"), path.startswith(("/api/", "/admin"))
+
+
 def security_headers(settings: Settings, path: str) -> dict[str, str]:
     """CSP without inline script, and the page may be framed only by the allowed origins."""
-    ancestors = "'none'" if path.startswith("/admin") else " ".join(["'self'", *settings.allowed_origins])
+    staff, private = path_kind(path)
+    ancestors = "'none'" if staff else " ".join(["'self'", *settings.allowed_origins])
     csp = (
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
         f"object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors {ancestors}"
@@ -165,7 +171,7 @@ def security_headers(settings: Settings, path: str) -> dict[str, str]:
         "Content-Security-Policy": csp,
         "X-Content-Type-Options": "nosniff",
         "Referrer-Policy": "no-referrer",
-        "Cache-Control": "no-store" if path.startswith(("/api/", "/admin")) else "no-cache",
+        "Cache-Control": "no-store" if private else "no-cache",
     }
 
 
@@ -216,7 +222,7 @@ class Guard:
 
     def headers(self, path: str) -> tuple[list[tuple[bytes, bytes]], set[bytes]]:
         """The security headers for a path as ASGI pairs, and their names (one set per kind of path, made once)."""
-        kind = (path.startswith("/admin"), path.startswith(("/api/", "/admin")))
+        kind = path_kind(path)
         if kind not in self._headers:
             added = [(k.lower().encode("latin-1"), v.encode("latin-1"))
                      for k, v in security_headers(self.settings, path).items()]
