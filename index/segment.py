@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import NamedTuple
 
 from index.errors import DataError
-from index.lexicon import pairs, words
-from index.text import simplified
+from index.lexicon import words
+from index.text import simplified, t2s_table
 
 
 def _import_jieba():  # noqa: ANN202 - returns the module
@@ -85,8 +85,9 @@ def _fold_table() -> list[int | str]:
     the step (tests/test_segment.py checks every character).
     """
     table: list[int | str] = list(range(0x10000))
-    for code in (ord(t) for t, _ in pairs("t2s_chars.txt") if len(t) == 1 and ord(t) < 0x10000):
-        table[code] = simplified(chr(code))
+    for code, plain in t2s_table().items():
+        if code < 0x10000:
+            table[code] = plain
     for code in (0x3000, *range(0xFF01, 0xFFEF)):
         plain = simplified(chr(code))
         starters = all(unicodedata.combining(c) == 0 for c in unicodedata.normalize("NFKD", plain))
@@ -163,7 +164,7 @@ class Segmenter:
 
     def tokens(self, text: str) -> list[str]:
         """Search tokens of text: sub-words included, stopwords and punctuation dropped."""
-        return self.search_tokens(self.words(text))
+        return [token for block in _blocks(text) for token in self._piece(block).tokens]
 
     def index(self, texts: Iterable[str]) -> tuple[list[list[str]], set[str]]:
         """The search tokens of each text, and the words a query process must know to cut them all

@@ -70,9 +70,15 @@ def join_wrapped(parts: list[str]) -> str:
 
 
 @cache
+def t2s_table() -> dict[int, str]:
+    """Traditional -> simplified characters (index/data/t2s_chars.txt), a str.translate table."""
+    return {ord(t): s for t, s in pairs("t2s_chars.txt") if len(t) == 1}
+
+
+@cache
 def _t2s() -> Callable[[str], str]:
-    """Traditional -> simplified characters (index/data/t2s_chars.txt)."""
-    return _translation({ord(t): s for t, s in pairs("t2s_chars.txt") if len(t) == 1})
+    """simplified(), made once."""
+    return _translation(t2s_table())
 
 
 def simplified(text: str) -> str:
