@@ -49,4 +49,9 @@ def marker(text: str) -> Marker | None:
 
 def is_chapter_level(found: Marker | None) -> bool:
     """True for the markers of chapters and their parts (一、 and （一）), which head groups of items."""
-    return found is not None and found.level <= PART
+    return found is not None and heads_group(found.level)
+
+
+def heads_group(level: int | None) -> bool:
+    """True for the levels of chapters and their parts (None: no marker)."""
+    return level is not None and level <= PART

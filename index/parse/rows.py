@@ -269,23 +269,23 @@ def _following(cells: list[Cell]) -> list[Kind]:
 
 def _column(cell: Cell, roles: list[str], last: int, levels: Levels, following: Kind) -> int | None:
     """The first column right of `last` that takes this cell's kind (a note column only as a last resort)."""
-    return _fit(kind(cell.text), cell.marker, tuple(roles), last, levels, following)
+    return _fit(kind(cell.text), cell.marker.level if cell.marker else None, tuple(roles), last, levels, following)
 
 
 @lru_cache(maxsize=1 << 12)  # a table's rows repeat a few shapes: worked out once for each
-def _fit(cell_kind: Kind, found: numbering.Marker | None, roles: tuple[str, ...], last: int, levels: Levels,
+def _fit(cell_kind: Kind, level: int | None, roles: tuple[str, ...], last: int, levels: Levels,
          following: Kind) -> int | None:
-    """_column for a cell of this kind and marker."""
+    """_column for a cell of this kind whose number marker is of this level (None: no marker)."""
+    chapter = numbering.heads_group(level)
     candidates = [j for j in range(last + 1, len(roles)) if cell_kind in ACCEPTS.get(roles[j], set())]
     if roles and TEXT in roles and cell_kind in (Kind.HEADING, Kind.SHORT):
         # a heading goes to the text column only when no requirement follows it to fill that column
-        if numbering.is_chapter_level(found) or following is Kind.TEXT or any(
-            roles[j] == TASK for j in candidates):
+        if chapter or following is Kind.TEXT or any(roles[j] == TASK for j in candidates):
             candidates = [j for j in candidates if roles[j] != TEXT] or (
-                [] if numbering.is_chapter_level(found) or following is Kind.TEXT else candidates)
+                [] if chapter or following is Kind.TEXT else candidates)
     proper = [j for j in candidates if roles[j] != NOTE]
-    if found and levels:
-        matching = [j for j in proper if (j, found.level) in levels]
+    if level is not None and levels:
+        matching = [j for j in proper if (j, level) in levels]
         proper = matching or proper
     if proper:
         return proper[0]
