@@ -56,12 +56,7 @@ def default_query(engine: Any) -> Callable[[str], object]:
 
 def stored_tokens(engine: Any, db: Path) -> list[list[str]]:
     """Every item's stored search tokens, in index order."""
-    store = getattr(engine, "store", None)
-    if hasattr(store, "all_tokens"):  # the store's API after the rewrite
-        return [tokens for _, tokens in store.all_tokens()]
-    from index.store import Store
-
-    return [tokens for _, tokens in Store(db).items()]
+    return list(engine.store.all_tokens().values())
 
 
 def reference_ranker() -> Callable[[list[list[str]]], object]:

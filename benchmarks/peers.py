@@ -172,7 +172,7 @@ def write_tokens(db: Path, path: Path) -> None:
     from index.store import Store
 
     with path.open("w", encoding="utf-8") as out:
-        out.writelines(json.dumps(pair, ensure_ascii=False) + "\n" for pair in Store(db).all_tokens())
+        out.writelines(json.dumps(pair, ensure_ascii=False) + "\n" for pair in Store(db).all_tokens().items())
 
 
 def item_keys(db: Path, ids: set[int]) -> dict[int, list]:

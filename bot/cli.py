@@ -282,7 +282,7 @@ def items_command(settings: Basics, doc: str | None, as_json: bool) -> None:
     store = Store(settings.db)
     if doc and doc not in {d.id for d in store.documents()}:
         raise click.ClickException(f"no document {doc!r} (see `policyqa items`)")
-    items = [item for item, _ in store.items(doc)]
+    items = store.items(doc)
     if as_json:
         click.echo(json.dumps([item_json(i) for i in items], ensure_ascii=False, indent=1))
         return
@@ -312,7 +312,7 @@ def review_command(settings: Basics, doc: str) -> None:
     store = Store(settings.db)
     if doc not in {d.id for d in store.documents()}:
         raise click.ClickException(f"no document {doc!r} (see `policyqa items`)")
-    reviewed = doubts([item for item, _ in store.items(doc)])
+    reviewed = doubts(store.items(doc))
     for item, found in reviewed:
         deadline = f"  时限：{item.deadline}" if item.deadline else ""
         flags = "  ← " + "；".join(DOUBTS[d.kind].format(d.detail) for d in found) if found else ""

@@ -376,7 +376,7 @@ def add_api_routes(app: FastAPI, web: Web) -> None:
         with web.engine() as engine:
             if doc not in engine.documents:
                 raise ApiError(404, f"no document {doc!r} (see /api/docs)")
-            return [item_json(item) for item, _ in engine.store.items(doc)]
+            return [item_json(item) for item in engine.store.items(doc)]
 
     @app.get("/api/item/{doc}/{number:path}")
     def item(doc: str, number: str) -> dict[str, Any]:

@@ -13,17 +13,17 @@ import shutil
 import tempfile
 from itertools import islice
 from collections import Counter, OrderedDict, deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from index.corpus import BuildResult, Summary, given_metadata, read_plan
 from index.errors import DuplicateDocument, EmptyCorpus, InputError, NoSuchDocument, StaleIndex
-from index.models import Document, Hit, Item
-from index.rank import BM25, NUMPY_ABOVE, Postings, Ranges, Scorer, idf
+from index.models import Hit, Item
+from index.rank import BM25, NUMPY_ABOVE, Counted, Postings, PostingsBuilder, Ranges, Scorer, idf
 from index.lexicon import fingerprint
 from index.segment import Segmenter, normalize, vocabulary_text
-from index.store import ItemRows, PlanRows, Store, item_rows
+from index.store import ItemRows, Store, item_rows
 
 if TYPE_CHECKING:
     from index.corrections import Corrections
@@ -47,13 +47,15 @@ def search_text(item: Item) -> str:
     return f"{item.task} {item.text}"
 
 
-# --- building ------------------------------------------------------------------------------------
+# --- building ---------------------------------------------------------------------------------
 #
-# Two passes, each on all cores when there is enough work: the first reads every plan file for
-# the report, the duplicate check and the unit names (which jieba must know before it cuts any
-# text), and spools each plan's items to a temporary file; the second loads each spooled plan,
-# segments it and hands it to the store, one plan at a time, so memory holds one plan's items
-# rather than the corpus, and no file is parsed twice.
+# Two passes, each on all cores when there is enough work, inside one write transaction. The first
+# reads every plan file: worker processes parse them and make their rows, which this process stores
+# as they come (the report, the duplicate check and the unit names, which jieba must know before it
+# cuts any text, are gathered meanwhile); each plan's searched text is spooled to a temporary file.
+# The second cuts the spooled texts (and those of the stored plans kept) into tokens in the workers
+# and counts them here into the postings. No file is parsed twice, memory holds one plan's items at a
+# time, and the rows cross from a worker to the writer once.
 
 _worker: Segmenter | None = None
 _known: set[str] = set()  # the words whose frequency this worker has given already (once is enough)
@@ -66,48 +68,44 @@ def _start_worker(extra: list[str]) -> None:
     _known.clear()
 
 
-def _survey(job: tuple[Path, dict, Path]) -> tuple[Summary, set[str]] | InputError:
-    """Pass one for a file: its summary and unit names, or the error that stops it; the plan
-    itself is spooled (pickled) to the job's third path for pass two."""
+class _Read(NamedTuple):
+    """What pass one gives of a plan file: its report, its unit names and its rows."""
+
+    summary: Summary
+    names: set[str]
+    rows: ItemRows
+
+
+def _read(job: tuple[Path, dict, Path]) -> _Read | InputError:
+    """Pass one for a file: what it gives, or the error that stops it; the text it searches of each
+    item is spooled (pickled) to the job's third path for pass two."""
     path, given, spool = job
     try:
         parsed = read_plan(path, given)
     except InputError as exc:
         return exc
-    with spool.open("wb") as out:
-        pickle.dump(_to_segment(parsed.document, parsed.items), out, protocol=pickle.HIGHEST_PROTOCOL)
-    return parsed.summary(), harvest(parsed.items)
+    spool.write_bytes(pickle.dumps([search_text(item) for item in parsed.items], protocol=pickle.HIGHEST_PROTOCOL))
+    return _Read(parsed.summary(), harvest(parsed.items), item_rows(parsed.items))
 
 
-def _to_segment(document: Document, items: list[Item]) -> tuple[Document, ItemRows, list[str]]:
-    """What pass two needs of a plan: its rows (but the tokens) and the text it searches of each item,
-    as plain tuples and strings, which load several times faster than Items."""
-    return document, item_rows(items), [search_text(item) for item in items]
+Job = tuple[int, Path, str]  # (first item id, spooled texts, "") of a plan just read, or (0, index, document id) of a stored one
 
 
-Job = tuple[str, Path, str]  # ("spooled", pickle of a plan read in pass one, "") or ("stored", db, document id)
-
-
-def _segment_plan(job: Job) -> tuple[Document, PlanRows, dict[str, int], int]:
-    """Pass two for a plan: its rows as stored (tokens and their counts included), and the dictionary
-    words its text needs that this worker has not given yet, with their frequencies.
-
-    All of it is made here, in a worker process, and sent as strings and arrays, so that the one
-    process writing the index only inserts it."""
+def _segment(job: Job) -> tuple[int, Counted, dict[str, int], int]:
+    """Pass two for a plan: its first item id, its items' tokens counted, and the dictionary words its
+    text needs that this worker has not given yet, with their frequencies; the dictionary's total."""
     assert _worker is not None
-    kind, path, detail = job
-    if kind == "spooled":
-        with path.open("rb") as spooled:
-            document, rows, texts = pickle.load(spooled)
-        path.unlink()  # read once: the spool shrinks as the plans are stored
+    first, path, doc = job
+    if doc:
+        pairs = Store(path).items_of(doc)
+        first, texts = pairs[0][0], [search_text(item) for _, item in pairs]
     else:
-        store = Store(path)
-        document = next(d for d in store.documents() if d.id == detail)
-        document, rows, texts = _to_segment(document, [item for item, _ in store.items(detail)])
+        texts = pickle.loads(path.read_bytes())
+        path.unlink()  # read once: the spool shrinks as the plans are counted
     tokens, seen = _worker.index(texts)
     fresh = (seen | _worker.listed) - _known
     _known.update(fresh)
-    return document, PlanRows.of(rows, tokens), _worker.frequencies(fresh), _worker.total
+    return first, Counted.of(tokens), _worker.frequencies(fresh), _worker.total
 
 
 def _map(function, jobs: list, workers: int, extra: list[str] | None = None):  # noqa: ANN001, ANN202
@@ -132,28 +130,32 @@ def _map(function, jobs: list, workers: int, extra: list[str] | None = None):  #
             yield running.popleft().result()
 
 
-def _survey_all(
-    files: list[tuple[Path, dict]], cores: int, say: Callable[[str], None], spool: Path
+def _read_all(
+    store: Store, files: list[tuple[Path, dict]], cores: int, say: Callable[[str], None], spool: Path, everything: bool,
 ) -> tuple[BuildResult, list[Job], set[str]]:
-    """Pass one: the report, the pass-two jobs for the good files, and the unit names."""
+    """Pass one: store every good plan (the index is emptied first when everything is rebuilt, once a
+    plan could be read); the report, the pass-two jobs of the plans stored, and their unit names."""
     result, jobs, names = BuildResult(), [], set()
     taken: dict[str, Path] = {}
     workers = cores if len(files) > SURVEY_PARALLEL_ABOVE else 1
-    surveys = [(path, given, spool / f"{n}.pickle") for n, (path, given) in enumerate(files)]
-    for (path, _, spooled), outcome in zip(surveys, _map(_survey, surveys, workers)):
+    reads = [(path, given, spool / f"{n}.pickle") for n, (path, given) in enumerate(files)]
+    for (path, _, spooled), outcome in zip(reads, _map(_read, reads, workers)):
         say(f"reading {path}")
         if isinstance(outcome, InputError):
             result.errors.append(outcome)
             continue
-        summary, found = outcome
-        if summary.document.id in taken:
-            first = taken[summary.document.id]
-            result.errors.append(DuplicateDocument(f"document id {summary.document.id!r} already read from {first}", path))
+        document = outcome.summary.document
+        if document.id in taken:
+            result.errors.append(DuplicateDocument(f"document id {document.id!r} already read from {taken[document.id]}", path))
             continue
-        taken[summary.document.id] = path
-        result.summaries.append(summary)
-        names |= found
-        jobs.append(("spooled", spooled, ""))
+        if everything and not taken:
+            store.clear_index()
+        elif not everything:
+            store.remove_document(document.id)
+        taken[document.id] = path
+        result.summaries.append(outcome.summary)
+        names |= outcome.names
+        jobs.append((store.add_plan(document, outcome.rows), spooled, ""))
     return result, jobs, names
 
 
@@ -170,25 +172,26 @@ def build_index(
 
     With everything=True the index is rebuilt from these files alone; otherwise they are added,
     replacing documents with the same id and keeping the rest except those in remove (no paths:
-    just re-tokenize). Files are read before the write lock is taken; what is kept is read after.
-    Staff corrections are applied to every plan read from its file.
+    just re-tokenize). When no file can be read the index stays as it was. Staff corrections are
+    applied to every plan read from its file.
     """
     say = progress or (lambda _: None)
     cores = os.cpu_count() or 1
     paths, remove = list(paths), set(remove)
     files = [(path, {**given, "corrections": corrections}) for path, given in given_metadata(paths, overrides)]
     _clear_stale_spools()
-    with tempfile.TemporaryDirectory(prefix=f"{SPOOL_PREFIX}{os.getpid()}-") as spool:
-        result, jobs, names = _survey_all(files, cores, say, Path(spool))
+    with tempfile.TemporaryDirectory(prefix=f"{SPOOL_PREFIX}{os.getpid()}-") as spool, store.rebuilding():
+        kept = [] if everything else _kept(store, remove)
+        result, jobs, names = _read_all(store, files, cores, say, Path(spool), everything)
         if paths and not jobs:
             return result  # no file could be read: the index stays as it was
-        with store.writing():
-            if not everything:
-                jobs = _kept_jobs(store, {s.document.id for s in result.summaries}, remove) + jobs
-                names |= harvest(item for kind, _, doc in jobs if kind == "stored" for item, _ in store.items(doc))
-            if not jobs:
-                return result
-            _store_plans(store, jobs, names, result, cores, say, everything)
+        for doc in remove:
+            store.remove_document(doc)
+        kept = [doc for doc in kept if doc not in {s.document.id for s in result.summaries}]
+        names |= harvest(item for doc in kept for item in store.items(doc))
+        jobs = [(0, store.path, doc) for doc in kept] + jobs  # the kept plans' items come first by id
+        if jobs:
+            _count_plans(store, jobs, names, result, cores, say, kept)
     return result
 
 
@@ -216,47 +219,38 @@ def remove_documents(store: Store, ids: Iterable[str], progress: Callable[[str],
     build_index(store, [], everything=False, progress=progress, remove=ids)
 
 
-def _kept_jobs(store: Store, replaced: set[str], remove: set[str]) -> list[Job]:
-    """Pass-two jobs for the stored plans that stay (read by their own connection, which sees
-    the committed index while this one rewrites it in its still-open transaction)."""
-    held = [d.id for d in store.documents()]
-    unknown = sorted(remove - set(held))
+def _kept(store: Store, remove: set[str]) -> list[str]:
+    """The stored documents an added plan may keep, in the order of their items' ids; the ones to
+    remove must be there, and must not be all."""
+    spans = store.document_ranges()
+    unknown = sorted(remove - spans.keys())
     if unknown:
         raise NoSuchDocument(f"{store.path} holds no document {', '.join(unknown)} (see `policyqa items`)")
-    kept = [doc for doc in held if doc not in replaced | remove]
+    kept = sorted(spans.keys() - remove, key=spans.__getitem__)
     if remove and not kept:
         raise EmptyCorpus(f"removing {', '.join(sorted(remove))} would leave {store.path} empty "
                           "(rebuild it from the corpus with `policyqa ingest` instead)")
-    return [("stored", store.path, doc) for doc in kept]
+    return kept
 
 
-def _store_plans(
+def _count_plans(
     store: Store, jobs: list[Job], names: set[str], result: BuildResult, cores: int,
-    say: Callable[[str], None], everything: bool,
+    say: Callable[[str], None], kept: list[str],
 ) -> None:
-    """Pass two: segment every plan (in worker processes when there is enough) and store them."""
-    size = sum(s.items for s in result.summaries) + (0 if everything else store.size())
-    kept = {doc for kind, _, doc in jobs if kind == "stored"}
+    """Pass two: cut every plan's text into tokens (in worker processes when there is enough), count
+    them into the postings, and write those and the meta."""
+    size = store.size()
     reports = {doc: report for doc, report in store.reports().items() if doc in kept}
     reports |= {s.document.id: s.report() for s in result.summaries}
-    frequencies: dict[str, int] = {}
-    total = 0  # the dictionary's total frequency, the same in every worker
-
-    def plans() -> Iterator[tuple[Document, PlanRows]]:
-        """Segmented plans, in order, as the workers finish them."""
-        nonlocal total
-        workers = cores if size > PARALLEL_ABOVE else 1
-        for done, (document, rows, found, total) in enumerate(_map(_segment_plan, jobs, workers, sorted(names)), 1):
-            frequencies.update(found)
-            say(f"indexed {document.id} ({done}/{len(jobs)} plans)")
-            yield document, rows
-
-    def meta() -> dict[str, str]:
-        """What a query process needs, known once every plan is segmented."""
-        return {"vocabulary": vocabulary_text(frequencies, total), "fingerprint": fingerprint(),
-                "reports": json.dumps(reports, ensure_ascii=False)}
-
-    store.replace(plans(), meta, everything=True)
+    builder, frequencies, total = PostingsBuilder(), {}, 0
+    workers = cores if size > PARALLEL_ABOVE else 1
+    documents = [*kept, *(s.document.id for s in result.summaries)]
+    for done, (first, counted, found, total) in enumerate(_map(_segment, jobs, workers, sorted(names)), 1):
+        builder.add_counted(first, counted)
+        frequencies.update(found)
+        say(f"indexed {documents[done - 1]} ({done}/{len(jobs)} plans)")
+    store.finish_index(builder, {"vocabulary": vocabulary_text(frequencies, total), "fingerprint": fingerprint(),
+                                 "reports": json.dumps(reports, ensure_ascii=False)})
 
 
 # --- searching -----------------------------------------------------------------------------------
@@ -385,9 +379,9 @@ class _Reference:
     """rank-bm25 over every stored item's tokens, scored the way the postings are."""
 
     def __init__(self, store: Store) -> None:
-        pairs = list(store.all_tokens())
-        self.ids = [item_id for item_id, _ in pairs]
-        self.bm25 = BM25([tokens for _, tokens in pairs])
+        bags = store.all_tokens()
+        self.ids = list(bags)
+        self.bm25 = BM25(list(bags.values()))
 
     def top(self, tokens: list[str], k: int, scope: Ranges | None) -> list[tuple[int, float]]:
         """The k best (item id, score), ties to the lower id."""

@@ -1,6 +1,6 @@
 """The SQLite index (the only module that imports sqlite_utils, and only to write).
 
-Tables: documents; items (with their search tokens and their units, so a hit is one row read);
+Tables: documents; items (with their units, so a hit is one row read);
 item_units, one row per (item, unit, role), which finds a unit's items; postings, per term the
 items containing it and how often (index/rank.py), so a query reads only its own terms; lengths, the tokens of every item; meta (vocabulary, sizes, id
 ranges per document and part); questions and feedback, the bot's log (chat ids hashed), which a
@@ -16,15 +16,13 @@ import hashlib
 import json
 import logging
 import os
-import re
 import secrets
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, fields
 from datetime import datetime, timezone
 from functools import cache, cached_property
-from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -32,19 +30,18 @@ from index.errors import (
     DiskFull, IndexCorrupt, IndexLocked, IndexMissing, IndexProblem, IndexReadOnly, PolicyQAError, StaleIndex,
 )
 from index.models import Document, Item, Unit, Units
-from index.rank import Counted, Postings, PostingsBuilder, Ranges
+from index.rank import Postings, PostingsBuilder, Ranges
 
 DatabaseError = sqlite3.Error  # what an edge catches to pass to explain()
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = "7"
-_JSON = json.JSONEncoder(ensure_ascii=False)  # the tokens and members columns; one encoder (json.dumps with options builds one per call)
-_ESCAPED = re.compile(r'["\\\x00-\x1f]')  # the characters _JSON writes escaped
+SCHEMA_VERSION = "8"
+_JSON = json.JSONEncoder(ensure_ascii=False)  # the members column; one encoder (json.dumps with options builds one per call)
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (id TEXT PRIMARY KEY, title TEXT, region TEXT, level TEXT,
     year INTEGER, issuer TEXT, number TEXT, date TEXT, source TEXT);
 CREATE TABLE IF NOT EXISTS items (id INTEGER PRIMARY KEY, doc TEXT, number TEXT, part TEXT,
-    position INTEGER, task TEXT, text TEXT, units_raw TEXT, deadline TEXT, line INTEGER, tokens TEXT,
+    position INTEGER, task TEXT, text TEXT, units_raw TEXT, deadline TEXT, line INTEGER,
     due TEXT, ongoing INTEGER, corrected INTEGER, members TEXT);
 CREATE TABLE IF NOT EXISTS item_units (item_id INTEGER, position INTEGER, name TEXT,
     normalized TEXT, role TEXT, collective INTEGER, PRIMARY KEY (item_id, position)) WITHOUT ROWID;
@@ -68,7 +65,7 @@ _INDEXES = (  # (name, table, columns)
 _SCHEMA += "".join(f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({columns});\n" for name, table, columns in _INDEXES)
 _INSERT_DOCUMENT = (f"INSERT INTO documents ({', '.join(f.name for f in fields(Document))})"
                     f" VALUES ({', '.join(f':{f.name}' for f in fields(Document))})")
-_ITEM_COLUMNS = "id, doc, number, position, task, text, units_raw, deadline, line, due, ongoing, corrected, members"  # not tokens
+_ITEM_COLUMNS = "id, doc, number, position, task, text, units_raw, deadline, line, due, ongoing, corrected, members"
 _INDEX_TABLES = ("item_units", "items", "documents", "postings", "lengths")
 # A full rebuild drops these and makes them again at the end, from sorted keys, rather than adding
 # every row to them in no order (SQLite's part of storing 100k items: 3.5 s with them, 2.4 s so).
@@ -85,11 +82,12 @@ ItemRows = tuple[list[tuple], list[tuple]]  # a plan's item and unit rows, as it
 
 
 def item_rows(items: list[Item]) -> ItemRows:
-    """A plan's items as rows: every items column but the id (SQLite gives it) and the tokens, in the
-    order of _insert_items, and every item_units column, the item id counted from 0 within the plan.
+    """A plan's items as rows: every items column but the id (SQLite gives it), in the order of
+    add_plan, and every item_units column, the item id counted from 0 within the plan.
 
-    An item's units are in its row too (members, JSON), so that reading a hit is one row: item_units
-    is what finds the items of a unit."""
+    Made where the plan is read (a worker process at ingest), so that the one process writing the
+    index only inserts them. An item's units are in its row too (members, JSON), so that reading a
+    hit is one row: item_units is what finds the items of a unit."""
     units = [[(u.name, u.normalized, u.role, int(u.collective)) for u in item.units.members] for item in items]
     return (
         [(item.doc, item.number, part_of(item), item.position, item.task, item.text, item.units.raw,
@@ -97,30 +95,6 @@ def item_rows(items: list[Item]) -> ItemRows:
          for item, members in zip(items, units)],
         [(n, i, *unit) for n, members in enumerate(units) for i, unit in enumerate(members)],
     )
-
-
-@dataclass(frozen=True)
-class PlanRows:
-    """A plan's rows as the index stores them, made where the plan is segmented (a worker process at
-    ingest), so that the one process writing the index only inserts them."""
-
-    items: list[tuple]  # item_rows' item rows, each with its tokens (JSON) last
-    units: list[tuple]  # item_rows' unit rows
-    counted: Counted  # the items' tokens counted for the postings
-
-    @classmethod
-    def of(cls, rows: ItemRows, tokens: list[list[str]]) -> PlanRows:
-        """The rows of a plan's items with these search tokens."""
-        items, units = rows
-        return cls([row + (encoded,) for row, encoded in zip(items, _tokens_json(tokens))], units, Counted.of(tokens))
-
-
-def _tokens_json(tokens: list[list[str]]) -> list[str]:
-    """Each item's tokens as the tokens column holds them (JSON). Joined as the encoder would write
-    them, several times faster, when no token holds a character the encoder escapes."""
-    if _ESCAPED.search("".join(chain.from_iterable(tokens))):
-        return [_JSON.encode(item_tokens) for item_tokens in tokens]
-    return ['["' + '", "'.join(item_tokens) + '"]' if item_tokens else "[]" for item_tokens in tokens]
 
 
 class Store:
@@ -260,79 +234,81 @@ class Store:
 
     # --- writing ---------------------------------------------------------------------------
 
-    def replace(
-        self,
-        plans: Iterable[tuple[Document, PlanRows]],
-        meta: dict[str, str] | Callable[[], dict[str, str]],
-        everything: bool = False,
-    ) -> None:
-        """Store plans in one transaction, replacing same-id documents (or all, if everything).
+    @contextmanager
+    def rebuilding(self) -> Iterator[None]:
+        """The write transaction of an ingest (writing()), set up for writing much at once.
 
-        plans may be a generator: each plan is written as it comes. The postings and the meta
-        (or what meta() returns once every plan is in) are written at the end, still inside
-        the transaction, as are the indexes of a full rebuild (_REBUILT_INDEXES).
+        An index with no items yet (a new file) is written through a rollback journal rather than
+        the WAL: nobody can be reading it, a crash still rolls it back, and a million items are not
+        written twice (to the WAL, then into the file). SQLite may sort on every core when it makes
+        the indexes at the end.
         """
-        # A full rebuild counts postings as items go in; a partial one recounts the whole table.
-        builder = PostingsBuilder() if everything else None
-        with self.writing():
-            if everything:
-                for name, _, _ in _REBUILT_INDEXES:
-                    self.conn.execute(f"DROP INDEX {name}")
-                for table in _INDEX_TABLES:
-                    self.conn.execute(f"DELETE FROM {table}")
-            for document, rows in plans:
-                if not everything:
-                    self._delete_document(document.id)
-                self.conn.execute(_INSERT_DOCUMENT, asdict(document))
-                first = self._insert_items(rows)
-                if builder is not None:
-                    builder.add_counted(first, rows.counted)
-            if everything:
-                for name, table, columns in _REBUILT_INDEXES:
-                    self.conn.execute(f"CREATE INDEX {name} ON {table} ({columns})")
-            self._write_postings(builder if builder is not None else self._count_postings())
-            summary = {**(meta() if callable(meta) else meta), **self._summary(), "schema": SCHEMA_VERSION,
-                       "built": secrets.token_hex(8)}
-            self.conn.executemany("INSERT INTO meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                                  summary.items())
+        journal = not self.readonly and not self.conn.in_transaction and not self._rows("SELECT 1 FROM items LIMIT 1")
+        journal = journal and self._journal("delete")
+        try:
+            self.conn.execute(f"PRAGMA threads = {os.cpu_count() or 1}")
+            with self.writing():
+                yield
+        finally:
+            if journal:
+                self._journal("wal")
 
-    def _delete_document(self, doc: str) -> None:
-        """Remove one document and everything under it."""
+    def _journal(self, mode: str) -> bool:
+        """Switch the journal mode, if no other connection is open; True when it was switched."""
+        try:
+            self.conn.execute("PRAGMA busy_timeout = 0")
+            return self.conn.execute(f"PRAGMA journal_mode = {mode}").fetchone()[0] == mode
+        except sqlite3.OperationalError:  # another connection is open: keep the mode
+            return False
+        finally:
+            self.conn.execute(f"PRAGMA busy_timeout = {int(self._waits * 1000)}")
+
+    def clear_index(self) -> None:
+        """Empty every index table (inside rebuilding()); their SQL indexes are made again, from sorted
+        keys, by finish_index (SQLite's part of storing 100k items: 3.5 s with them, 2.4 s so)."""
+        for name, _, _ in _REBUILT_INDEXES:
+            self.conn.execute(f"DROP INDEX IF EXISTS {name}")
+        for table in _INDEX_TABLES:
+            self.conn.execute(f"DELETE FROM {table}")
+
+    def add_plan(self, document: Document, rows: ItemRows) -> int:
+        """Insert a document and its items' rows; returns the first item's id.
+
+        SQLite numbers the items one above the largest id, one insert after another: first, first + 1 …
+        """
+        items, units = rows
+        self.conn.execute(_INSERT_DOCUMENT, asdict(document))
+        first = self._rows("SELECT coalesce(max(id), 0) + 1 FROM items")[0][0]
+        self.conn.executemany(
+            "INSERT INTO items (doc, number, part, position, task, text, units_raw, deadline, line, due, ongoing,"
+            " corrected, members) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", items)
+        self.conn.executemany(f"INSERT INTO item_units VALUES ({first:d} + ?, ?, ?, ?, ?, ?)", units)
+        return first
+
+    def remove_document(self, doc: str) -> None:
+        """Remove one document and everything under it (inside rebuilding())."""
         self.conn.execute("DELETE FROM item_units WHERE item_id IN (SELECT id FROM items WHERE doc = ?)", [doc])
         self.conn.execute("DELETE FROM items WHERE doc = ?", [doc])
         self.conn.execute("DELETE FROM documents WHERE id = ?", [doc])
 
-    def _insert_items(self, rows: PlanRows) -> int:
-        """Insert a plan's items and their unit rows in two statements; returns the first item's id.
-
-        SQLite numbers the items one above the largest id, one insert after another: first, first + 1 …
-        """
-        first = self._rows("SELECT coalesce(max(id), 0) + 1 FROM items")[0][0]
-        self.conn.executemany(
-            "INSERT INTO items (doc, number, part, position, task, text, units_raw, deadline, line, due, ongoing,"
-            " corrected, members, tokens) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows.items)
-        self.conn.executemany(f"INSERT INTO item_units VALUES ({first:d} + ?, ?, ?, ?, ?, ?)", rows.units)
-        return first
-
-    def _count_postings(self) -> PostingsBuilder:
-        """Every stored item's tokens, counted for the postings."""
-        builder = PostingsBuilder()
-        for item_id, tokens in self.all_tokens():
-            builder.add(item_id, tokens)
-        return builder
-
-    def _write_postings(self, builder: PostingsBuilder) -> None:
-        """Replace every term's postings and the items' lengths."""
+    def finish_index(self, builder: PostingsBuilder, meta: dict[str, str]) -> None:
+        """Write every term's postings and the items' lengths, the SQL indexes clear_index dropped,
+        and the meta (inside rebuilding())."""
+        for name, table, columns in _REBUILT_INDEXES:
+            self.conn.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({columns})")
         self.conn.execute("DELETE FROM postings")
         self.conn.executemany("INSERT INTO postings VALUES (?, ?, ?, ?, ?, ?, ?)", (
             (term, p.df, int(p.dense), int(p.wide), p.ids, p.counts, p.top) for term, p in builder.rows()))
         self.conn.execute("DELETE FROM lengths")
         self.conn.execute("INSERT INTO lengths VALUES (?, ?)", [builder.lengths.tobytes(), builder.average_length])
+        summary = {**meta, **self._summary(), "schema": SCHEMA_VERSION, "built": secrets.token_hex(8)}
+        self.conn.executemany("INSERT INTO meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                              summary.items())
 
     def _summary(self) -> dict[str, str]:
         """Sizes, id ranges per document and per part, and unit names, for the meta table."""
         size, length = self._rows("SELECT count(*), max(id) FROM items")[0]
-        docs = {r[0]: [r[1], r[2]] for r in self._rows("SELECT doc, min(id), max(id) FROM items GROUP BY doc")}
+        docs = {doc: list(span) for doc, span in self.document_ranges().items()}
         parts = [[r[0], r[1], r[2], r[3]] for r in self._rows(
             "SELECT doc, part, min(id), max(id) FROM items WHERE part != '' GROUP BY doc, part")]
         units = [r[0] for r in self._rows("SELECT DISTINCT normalized FROM item_units")]
@@ -518,10 +494,18 @@ class Store:
         """How many items the index holds."""
         return self._rows("SELECT count(*) FROM items")[0][0]
 
-    def all_tokens(self) -> Iterator[tuple[int, list[str]]]:
-        """(item id, stored tokens) of every item, in id order."""
-        for item_id, tokens in self.conn.execute("SELECT id, tokens FROM items ORDER BY id"):
-            yield item_id, json.loads(tokens)
+    def document_ranges(self) -> dict[str, tuple[int, int]]:
+        """The first and last item id of each document (its items are numbered one after another)."""
+        return {r[0]: (r[1], r[2]) for r in self._rows("SELECT doc, min(id), max(id) FROM items GROUP BY doc")}
+
+    def all_tokens(self) -> dict[int, list[str]]:
+        """Every item's search tokens by id, in id order, as the postings hold them: each term as often
+        as the item holds it, the terms in the postings' order (BM25 reads counts, not order)."""
+        bags: dict[int, list[str]] = {r[0]: [] for r in self._rows("SELECT id FROM items ORDER BY id")}
+        for row in self.conn.execute("SELECT * FROM postings ORDER BY term"):
+            for item_id, count in _postings(row).pairs():
+                bags[item_id] += [row["term"]] * count
+        return bags
 
     def meta(self) -> dict[str, str]:
         """The meta key/value pairs."""
@@ -531,11 +515,14 @@ class Store:
         """Every document, in id order."""
         return [Document(**dict(r)) for r in self._rows("SELECT * FROM documents ORDER BY id")]
 
-    def items(self, doc: str | None = None) -> list[tuple[Item, list[str]]]:
-        """Items (of one document, or all) in document order, each with its stored tokens."""
+    def items(self, doc: str | None = None) -> list[Item]:
+        """Items (of one document, or all) in document order."""
         where, args = ("WHERE doc = ?", [doc]) if doc else ("", [])
-        rows = self._rows(f"SELECT * FROM items {where} ORDER BY doc, position", args)
-        return [(self._item(r), json.loads(r["tokens"])) for r in rows]
+        return [self._item(r) for r in self._rows(f"SELECT {_ITEM_COLUMNS} FROM items {where} ORDER BY doc, position", args)]
+
+    def items_of(self, doc: str) -> list[tuple[int, Item]]:
+        """(id, item) of one document's items, in id order."""
+        return self.items_where("doc = ?", [doc])
 
     def item(self, doc: str, number: str) -> Item | None:
         """One item by document id and number as printed, or None."""
@@ -572,8 +559,7 @@ class Store:
         if not terms:
             return {}
         rows = self._rows(f"SELECT * FROM postings WHERE term IN ({','.join('?' * len(terms))})", terms)
-        return {r["term"]: Postings(r["df"], bool(r["dense"]), bool(r["wide"]), r["ids"], r["counts"], r["top"])
-                for r in rows}
+        return {r["term"]: _postings(r) for r in rows}
 
     def lengths(self) -> tuple[bytes, float]:
         """Tokens per item id (uint32, 0 where no item) and the mean over the items."""
@@ -596,6 +582,11 @@ class Store:
             due=tuple(filter(None, (row["due"] or "").split(","))), ongoing=bool(row["ongoing"]),
             corrected=bool(row["corrected"]),
         )
+
+
+def _postings(row: sqlite3.Row) -> Postings:
+    """A term's Postings from its row."""
+    return Postings(row["df"], bool(row["dense"]), bool(row["wide"]), row["ids"], row["counts"], row["top"])
 
 
 def explain(path: Path, exc: sqlite3.Error, waited: float | None = None) -> PolicyQAError:

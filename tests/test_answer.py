@@ -323,10 +323,12 @@ def test_an_answerer_follows_a_rebuild_made_by_another_process(tmp_path: Path) -
     db = tmp_path / "index.db"
     build_index(Store(db), [corpus])
     running = Answerer(Engine.open(db))
-    question = "湛江政府网站支持IPv6要在什么时候前完成？"
-    assert [(h.item.doc, h.item.number) for h in running.ask(question).hits] == [("zhanjiang-2021", "32")]
-    build_index(Store(db), [corpus / "honghaiwan-2021.txt"], everything=False)  # re-inserted: new ids
-    assert [(h.item.doc, h.item.number) for h in running.ask(question).hits] == [("zhanjiang-2021", "32")]
+    question = "红海湾政府网站支持IPv6要在什么时候前完成？"
+    assert [(h.item.doc, h.item.number) for h in running.ask(question).hits][:1] == [("honghaiwan-2021", "32")]
+    before = Store(db).document_ranges()["honghaiwan-2021"]
+    build_index(Store(db), [corpus / "honghaiwan-2021.txt"], everything=False)  # re-inserted after the others
+    assert Store(db).document_ranges()["honghaiwan-2021"] != before
+    assert [(h.item.doc, h.item.number) for h in running.ask(question).hits][:1] == [("honghaiwan-2021", "32")]
     assert [h.item.doc for h in running.unit("市司法局", "湛江市").hits] == ["zhanjiang-2021"] * 4
 
 

@@ -15,7 +15,8 @@ from index.corpus import ingest
 from index.engine import build_index
 from index.errors import BadEncoding, DuplicateDocument, EmptyDocument, InputError, UnknownLayout
 from index.models import LEAD, OTHER, Document, Item, Unit, Units
-from index.store import PlanRows, Store, item_rows
+from index.rank import PostingsBuilder
+from index.store import ItemRows, Store, item_rows
 from index.text import decode
 
 CORPUS = Path(__file__).parent.parent / "corpus"
@@ -146,19 +147,19 @@ def test_failed_rebuild_keeps_previous_index(tmp_path: Path, monkeypatch: pytest
     db = tmp_path / "index.db"
     build_index(Store(db), [tmp_path / "plans"])
     before = Store(db).items()
-    assert [(i.doc, i.number) for i, _ in before] == [("a", "1"), ("a", "2"), ("b", "1"), ("b", "2")]
+    assert [(i.doc, i.number) for i in before] == [("a", "1"), ("a", "2"), ("b", "1"), ("b", "2")]
 
-    calls: list[PlanRows] = []
-    original = Store._insert_items
+    calls: list[Document] = []
+    original = Store.add_plan
 
-    def failing_insert(self: Store, rows: PlanRows) -> int:
+    def failing_insert(self: Store, document: Document, rows: ItemRows) -> int:
         """Insert the first plan's items, then fail on the second plan."""
-        calls.append(rows)
+        calls.append(document)
         if len(calls) == 2:
             raise RuntimeError("disk full")
-        return original(self, rows)
+        return original(self, document, rows)
 
-    monkeypatch.setattr(Store, "_insert_items", failing_insert)
+    monkeypatch.setattr(Store, "add_plan", failing_insert)
     with pytest.raises(RuntimeError, match="disk full"):
         build_index(Store(db), [tmp_path / "plans"])
     monkeypatch.undo()
@@ -203,11 +204,15 @@ def test_store_round_trips_an_item(tmp_path: Path) -> None:
         deadline="长期工作", line=612, position=29,
     )
     store = Store(tmp_path / "index.db")
-    store.replace([(document, PlanRows.of(item_rows([item]), [["政务", "新媒体"]]))], {"dictionary": ""})
+    builder = PostingsBuilder()
+    with store.rebuilding():
+        builder.add(store.add_plan(document, item_rows([item])), ["政务", "新媒体", "政务"])
+        store.finish_index(builder, {"dictionary": ""})
     reopened = Store(tmp_path / "index.db")
     assert reopened.item("zhanjiang-2021", "29") == item
     assert reopened.item("zhanjiang-2021", "30") is None
-    assert reopened.items("zhanjiang-2021") == [(item, ["政务", "新媒体"])]
+    assert reopened.items("zhanjiang-2021") == [item]
+    assert reopened.all_tokens() == {1: ["政务", "政务", "新媒体"]}
     assert reopened.documents() == [document]
 
 

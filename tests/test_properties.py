@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from bot.answer import Answerer
 from index.corpus import read_plan
-from index.engine import build_index, remove_documents
+from index.engine import Engine, build_index, remove_documents, search_text
 from index.errors import EmptyCorpus, InputError
 from index.parse import parse_layout
 from index.store import Store
@@ -91,7 +91,8 @@ operation = st.one_of(
 
 
 def check_invariants(db: Path, expected: set[str]) -> None:
-    """Documents as expected; items, meta size and id ranges agree; postings count every item's terms once."""
+    """Documents as expected; items, meta size and id ranges agree; postings count the terms of every
+    item's text once, as the index's own segmenter cuts it."""
     store = Store(db)
     assert {d.id for d in store.documents()} == expected
     conn = sqlite3.connect(db)
@@ -101,7 +102,9 @@ def check_invariants(db: Path, expected: set[str]) -> None:
     assert int(meta["size"]) == sum(n for _, n in items)
     ranges = json.loads(meta["doc_ranges"])
     assert {doc: hi - lo + 1 for doc, (lo, hi) in ranges.items()} == dict(items)
-    terms = Counter(t for _, tokens in store.all_tokens() for t in set(tokens))
+    segmenter = Engine(store).segmenter
+    ids = [i for (i,) in conn.execute("SELECT id FROM items")]
+    terms = Counter(t for item in store.items_by_id(ids).values() for t in set(segmenter.tokens(search_text(item))))
     postings = dict(conn.execute("SELECT term, df FROM postings").fetchall())
     assert postings == dict(terms)
     conn.close()
