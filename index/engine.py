@@ -102,10 +102,10 @@ def _segment(job: Job) -> tuple[int, Counted, dict[str, int], int]:
     else:
         texts = pickle.loads(path.read_bytes())
         path.unlink()  # read once: the spool shrinks as the plans are counted
-    tokens, seen = _worker.index(texts)
+    numbers, seen = _worker.index(texts)
     fresh = (seen | _worker.listed) - _known
     _known.update(fresh)
-    return first, Counted.of(tokens), _worker.frequencies(fresh), _worker.total
+    return first, Counted.of_numbers(numbers, _worker.terms), _worker.frequencies(fresh), _worker.total
 
 
 def _map(function, jobs: list, workers: int, extra: list[str] | None = None):  # noqa: ANN001, ANN202

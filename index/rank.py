@@ -22,7 +22,6 @@ from __future__ import annotations
 import math
 from array import array
 from bisect import bisect_left
-from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from itertools import chain, repeat
@@ -119,22 +118,37 @@ class Counted:
     `terms` are the plan's distinct words; per item, `sizes` says how many of them it holds,
     and `numbers`/`counts` list them (an index into terms) with how often; `lengths` are the
     items' token counts. The builder then only maps the plan's numbers to the index's.
+    Arrays of int32 (lengths uint32).
     """
 
     terms: list[str]
-    numbers: array
-    counts: array
-    sizes: array
-    lengths: array
+    numbers: object
+    counts: object
+    sizes: object
+    lengths: object
 
     @classmethod
     def of(cls, token_lists: Sequence[Sequence[str]]) -> Counted:
         """Count each item's tokens."""
-        counters = [Counter(tokens) for tokens in token_lists]
         local: dict[str, int] = {}
-        numbers = array("i", [local.setdefault(t, len(local)) for t in chain.from_iterable(counters)])
-        return cls(list(local), numbers, array("i", chain.from_iterable(c.values() for c in counters)),
-                   array("i", map(len, counters)), array("I", map(len, token_lists)))
+        numbered = [tuple(local.setdefault(t, len(local)) for t in tokens) for tokens in token_lists]
+        return cls.of_numbers(numbered, list(local))
+
+    @classmethod
+    def of_numbers(cls, items: Sequence[Sequence[int]], terms: Sequence[str]) -> Counted:
+        """Count each item's tokens, given as numbers into terms (which may hold words no item has)."""
+        import numpy as np
+
+        lengths = np.fromiter(map(len, items), dtype=np.uint32, count=len(items))
+        flat = np.fromiter(chain.from_iterable(items), dtype=np.int64, count=int(lengths.sum()))
+        # One sort of (item, term) keys counts every item's terms at once.
+        width = max(len(terms), 1)
+        keys = np.repeat(np.arange(len(items), dtype=np.int64) * width, lengths) + flat
+        pairs, counts = np.unique(keys, return_counts=True)
+        item_of, term_of = np.divmod(pairs, width)
+        held, numbers = np.unique(term_of, return_inverse=True)
+        return cls([terms[t] for t in held.tolist()], numbers.astype(np.int32), counts.astype(np.int32),
+                   np.bincount(item_of, minlength=len(items)).astype(np.int32), lengths)
 
 
 class PostingsBuilder:
@@ -160,15 +174,13 @@ class PostingsBuilder:
         if first < len(self.lengths):
             raise ValueError(f"item {first} added after item {len(self.lengths) - 1}")
         self.lengths.extend(repeat(0, first - len(self.lengths)))
-        self.lengths.extend(counted.lengths)
+        self.lengths.frombytes(np.asarray(counted.lengths, dtype=np.uint32).tobytes())
         self.size += len(counted.lengths)
-        self._tokens += sum(counted.lengths)
+        self._tokens += int(np.sum(counted.lengths, dtype=np.int64))
         vocabulary = self._vocabulary
         mapping = np.array([vocabulary.setdefault(t, len(vocabulary)) for t in counted.terms], dtype=np.int32)
-        numbers = mapping[np.frombuffer(counted.numbers, dtype=np.int32)] if counted.numbers else mapping[:0]
-        ids = np.repeat(np.arange(first, first + len(counted.sizes), dtype=np.uint32),
-                        np.frombuffer(counted.sizes, dtype=np.int32) if counted.sizes else [])
-        self._pending.append((numbers, ids, np.frombuffer(counted.counts, dtype=np.int32) if counted.counts else ids[:0]))
+        ids = np.repeat(np.arange(first, first + len(counted.sizes), dtype=np.uint32), counted.sizes)
+        self._pending.append((mapping[counted.numbers], ids, counted.counts))
         self._held += len(ids)
         if self._held >= CHUNK:
             self._flush()

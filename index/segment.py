@@ -130,6 +130,9 @@ class Segmenter:
                         self._fast.add_word(_fold(word), int(freq) if freq else TERM_FREQ, None)
         self._stop = frozenset(_fold(w) for w in words("stopwords.txt"))
         self._piece = lru_cache(maxsize=BLOCK_CACHE)(self._cut_piece)
+        self.terms: list[str] = []  # the search tokens index() has met, numbered in the order met
+        self._numbers: dict[str, int] = {}
+        self._numbered = lru_cache(maxsize=BLOCK_CACHE)(self._number_piece)
 
     @property
     def fast(self) -> bool:
@@ -166,35 +169,48 @@ class Segmenter:
         """Search tokens of text: sub-words included, stopwords and punctuation dropped."""
         return [token for block in _blocks(text) for token in self._piece(block).tokens]
 
-    def index(self, texts: Iterable[str]) -> tuple[list[list[str]], set[str]]:
-        """The search tokens of each text, and the words a query process must know to cut them all
-        the same way: the words cut, and each run of single characters jieba left alone because the
-        run is itself a dictionary word (it would otherwise guess new words in it).
+    def index(self, texts: Iterable[str]) -> tuple[list[list[int]], set[str]]:
+        """The search tokens of each text, as numbers into `terms`, and the words a query process must
+        know to cut them all the same way: the words cut, and each run of single characters jieba left
+        alone because the run is itself a dictionary word (it would otherwise guess new words in it).
 
-        Each block is worked out once (_Piece); a text only joins its blocks' tokens and the runs
-        of single characters that cross from one block into the next.
+        Each block is worked out once (_Piece, numbered once); a text only joins its blocks' token
+        numbers and the runs of single characters that cross from one block into the next.
         """
-        out: list[list[str]] = []
-        pieces: set[_Piece] = set()
+        out: list[list[int]] = []
+        pieces: dict[str, _Piece] = {}  # by block: a string's hash is kept, a piece's is worked out each time
         runs: set[tuple[str, ...]] = set()
         for text in texts:
-            tokens: list[str] = []
+            numbers: list[int] = []
             run: tuple[str, ...] = ()
             for block in _blocks(text):
-                piece = self._piece(block)
-                tokens += piece.tokens
+                piece, numbered = self._numbered(block)
+                numbers += numbered
                 if piece.single:
                     run += piece.words
                     continue
-                pieces.add(piece)
-                runs.add(run + piece.lead)
+                pieces[block] = piece
+                if run or piece.lead:
+                    runs.add(run + piece.lead)
                 run = piece.trail
             runs.add(run)
-            out.append(tokens)
-        seen = set().union(*(p.inner for p in pieces))
+            out.append(numbers)
+        seen = set().union(*(p.inner for p in pieces.values()))
         for run in runs:
             seen |= self._run_words(run)
         return out, seen
+
+    def _number_piece(self, block: str) -> tuple[_Piece, tuple[int, ...]]:
+        """A block's piece and its tokens' numbers (new tokens numbered as they are met)."""
+        piece = self._piece(block)
+        return piece, tuple(map(self._number, piece.tokens))
+
+    def _number(self, token: str) -> int:
+        """A token's number, given it when first met."""
+        if token not in self._numbers:
+            self._numbers[token] = len(self.terms)
+            self.terms.append(token)
+        return self._numbers[token]
 
     def _cut_piece(self, block: str) -> _Piece:
         """A block cut, its tokens, and its runs of single characters."""

@@ -88,10 +88,12 @@ def item_rows(items: list[Item]) -> ItemRows:
     Made where the plan is read (a worker process at ingest), so that the one process writing the
     index only inserts them. An item's units are in its row too (members, JSON), so that reading a
     hit is one row: item_units is what finds the items of a unit."""
-    units = [[(u.name, u.normalized, u.role, int(u.collective)) for u in item.units.members] for item in items]
+    units = [tuple((u.name, u.normalized, u.role, int(u.collective)) for u in item.units.members) for item in items]
+    encoded: dict[tuple, str] = {}  # a plan names the same units for many of its items: each encoded once
     return (
         [(item.doc, item.number, part_of(item), item.position, item.task, item.text, item.units.raw,
-          item.deadline, item.line, ",".join(item.due), int(item.ongoing), int(item.corrected), _JSON.encode(members))
+          item.deadline, item.line, ",".join(item.due), int(item.ongoing), int(item.corrected),
+          encoded.get(members) or encoded.setdefault(members, _JSON.encode(members)))
          for item, members in zip(items, units)],
         [(n, i, *unit) for n, members in enumerate(units) for i, unit in enumerate(members)],
     )

@@ -11,7 +11,7 @@ import pytest
 
 from bot.answer import Answerer
 from index.engine import Engine, build_index, search_text
-from index.rank import BM25, Postings, PostingsBuilder, Ranges, Scorer
+from index.rank import BM25, Counted, Postings, PostingsBuilder, Ranges, Scorer
 from index.store import Store
 
 DATA = Path(__file__).parent / "data"
@@ -221,3 +221,12 @@ def test_ties_go_to_the_lower_id_on_large_postings() -> None:
     scorer, rows = postings_index([["same", "x"]] * 20_000)
     assert [i for i, _ in scorer.top([(1, rows["same"])], 5)] == [1, 2, 3, 4, 5]
     assert [i for i, _ in scorer.top([(1, rows["same"]), (2, rows["x"])], 3, ((7, 9), (100, 200)))] == [7, 8, 9]
+
+
+def test_counted_lists_each_items_terms_with_their_counts() -> None:
+    """Counted.of: per item its distinct terms (numbers into the plan's terms) and how often; empty items too."""
+    counted = Counted.of([["公开", "政务", "公开"], [], ["政务", "规章"]])
+    terms = [counted.terms[n] for n in counted.numbers]
+    assert list(zip(terms, counted.counts.tolist())) == [("公开", 2), ("政务", 1), ("政务", 1), ("规章", 1)]
+    assert counted.sizes.tolist() == [2, 0, 2]
+    assert counted.lengths.tolist() == [3, 0, 2]

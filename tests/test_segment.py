@@ -54,7 +54,8 @@ def test_index_gives_each_texts_tokens_and_the_words_a_query_needs() -> None:
     dictionary words jieba left in single characters (更多 in 更/多, 负起 in 负/起)."""
     segmenter = Segmenter()
     texts = ["要切实负起主体责任，更多发布", "", "原则上不以第三方评估结果"]
-    tokens, seen = segmenter.index(texts)
-    assert tokens == [segmenter.tokens(text) for text in texts]
+    numbers, seen = segmenter.index(texts)
+    assert [[segmenter.terms[n] for n in item] for item in numbers] == [segmenter.tokens(text) for text in texts]
+    assert numbers[1] == []
     assert segmenter.words(texts[0]) == ["要", "切实", "负", "起", "主体", "责任", ",", "更", "多", "发布"]
     assert seen - {word for text in texts for word in segmenter.words(text)} == {"负起", "更多", "不以"}
