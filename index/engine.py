@@ -302,12 +302,11 @@ class Engine:
 
     def numbered(self, number: str, scope: Ranges | None = None) -> list[Item]:
         """Items printed with this number, inside the scope, in index order."""
-        return [item for _, item in self.store.items_where("number = ?", [number], scope)]
+        return self.store.items_numbered(number, scope)
 
     def of_unit(self, name: str, scope: Ranges | None = None) -> list[Item]:
         """Items naming the unit (as written or normalized), inside the scope, in index order."""
-        where = "id IN (SELECT item_id FROM item_units WHERE normalized = ? OR name = ?)"
-        return [item for _, item in self.store.items_where(where, [name, name], scope)]
+        return self.store.items_of_unit(name, scope)
 
     def due_items(self, scope: Ranges | None = None) -> list[Item]:
         """Items with a due date, inside the scope, in index order."""

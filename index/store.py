@@ -552,14 +552,14 @@ class Store:
 
     def items_of(self, doc: str) -> list[tuple[int, Item]]:
         """(id, item) of one document's items, in id order."""
-        return self.items_where("doc = ?", [doc])
+        return self._items_where("doc = ?", [doc])
 
     def item(self, doc: str, number: str) -> Item | None:
         """One item by document id and number as printed, or None."""
-        found = self.items_where("doc = ? AND number = ?", [doc, number])
+        found = self._items_where("doc = ? AND number = ?", [doc, number])
         return found[0][1] if found else None
 
-    def items_where(self, where: str, args: list[Any], ranges: Ranges | None = None) -> list[tuple[int, Item]]:
+    def _items_where(self, where: str, args: list[Any], ranges: Ranges | None = None) -> list[tuple[int, Item]]:
         """(id, item) pairs matching an SQL condition on items, inside the id ranges, in id order."""
         if ranges is not None:
             where = f"({where}) AND ({' OR '.join(['id BETWEEN ? AND ?'] * len(ranges)) or '0'})"
@@ -567,9 +567,18 @@ class Store:
         rows = self._rows(f"SELECT {_ITEM_COLUMNS} FROM items WHERE {where} ORDER BY id", args)
         return [(r["id"], self._item(r)) for r in rows]
 
+    def items_numbered(self, number: str, ranges: Ranges | None = None) -> list[Item]:
+        """Items numbered so (in any document), inside the id ranges, in id order."""
+        return [item for _, item in self._items_where("number = ?", [number], ranges)]
+
+    def items_of_unit(self, name: str, ranges: Ranges | None = None) -> list[Item]:
+        """Items naming the unit (as written or normalized), inside the id ranges, in id order."""
+        where = "id IN (SELECT item_id FROM item_units WHERE normalized = ? OR name = ?)"
+        return [item for _, item in self._items_where(where, [name, name], ranges)]
+
     def items_due(self, ranges: Ranges | None = None) -> list[Item]:
         """Items with a due date, inside the id ranges, in id order."""
-        return [item for _, item in self.items_where("due != ''", [], ranges)]
+        return [item for _, item in self._items_where("due != ''", [], ranges)]
 
     def items_by_id(self, ids: list[int]) -> dict[int, Item]:
         """Items by id, in id order; the ones read lately are kept (until this file is written)."""
@@ -580,7 +589,7 @@ class Store:
             self._items, self._items_version = {}, version
         missing = [i for i in set(ids) if i not in self._items]
         if missing:
-            self._items.update(self.items_where(f"id IN ({','.join('?' * len(missing))})", missing))
+            self._items.update(self._items_where(f"id IN ({','.join('?' * len(missing))})", missing))
         return {i: self._items[i] for i in sorted(set(ids)) if i in self._items}
 
     def postings(self, terms: Iterable[str]) -> dict[str, Postings]:
