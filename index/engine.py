@@ -47,7 +47,7 @@ def search_text(item: Item) -> str:
     return f"{item.task} {item.text}"
 
 
-# --- building ---------------------------------------------------------------------------------
+# --- building ------------------------------------------------------------------------------------
 #
 # Two passes, each on all cores when there is enough work, inside one write transaction. The first
 # reads every plan file: worker processes parse them and make their rows, which this process stores

@@ -70,7 +70,7 @@ _INSERT_DOCUMENT = (f"INSERT INTO documents ({', '.join(f.name for f in fields(D
                     f" VALUES ({', '.join(f':{f.name}' for f in fields(Document))})")
 _ITEM_COLUMNS = "id, doc, number, position, task, text, units_raw, deadline, line, due, ongoing, corrected, members"
 _INDEX_TABLES = ("item_units", "items", "documents", "postings", "lengths")
-# A full rebuild drops these and makes them again at the end, from sorted keys, rather than adding
+# A full rebuild drops these and makes them again once every item is in, from sorted keys, rather than adding
 # every row to them in no order (SQLite's part of storing 100k items: 3.5 s with them, 2.4 s so).
 _REBUILT_INDEXES = [index for index in _INDEXES if index[1] in _INDEX_TABLES]
 ITEM_CACHE = 2_000  # items a connection keeps read (items_by_id): a few MB at most
@@ -247,7 +247,7 @@ class Store:
         An index with no items yet (a new file) is written through a rollback journal rather than
         the WAL: nobody can be reading it, a crash still rolls it back, and a million items are not
         written twice (to the WAL, then into the file). SQLite may sort on every core when it makes
-        the indexes at the end.
+        the SQL indexes (items_stored).
         """
         journal = not self.readonly and not self.conn.in_transaction and not self._rows("SELECT 1 FROM items LIMIT 1")
         journal = journal and self._journal("delete")
@@ -274,7 +274,7 @@ class Store:
 
     def clear_index(self) -> None:
         """Empty every index table (inside rebuilding()); their SQL indexes are made again, from sorted
-        keys, by finish_index (SQLite's part of storing 100k items: 3.5 s with them, 2.4 s so)."""
+        keys, once the items are in (items_stored)."""
         for name, _, _ in _REBUILT_INDEXES:
             self.conn.execute(f"DROP INDEX IF EXISTS {name}")
         for table in _INDEX_TABLES:
@@ -323,8 +323,8 @@ class Store:
         return indexing.result() if indexing is not None else None
 
     def finish_index(self, builder: PostingsBuilder, meta: dict[str, str]) -> None:
-        """Write every term's postings and the items' lengths, the SQL indexes clear_index dropped,
-        and the meta (inside rebuilding())."""
+        """Write every term's postings, the items' lengths and the meta (inside rebuilding()), once
+        the SQL indexes are made (items_stored's thread, or here)."""
         items = self._indexed() or self._index_items()
         self.conn.execute("DELETE FROM postings")
         self.conn.executemany("INSERT INTO postings VALUES (?, ?, ?, ?, ?, ?, ?)", (
