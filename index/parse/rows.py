@@ -52,8 +52,17 @@ class Cell:
     marker: numbering.Marker | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        self.flat = squash(self.text)
-        self.marker = numbering.marker(self.flat)
+        self.flat, self.marker = _reading(self.text)
+
+
+CELLS_KEPT = 1 << 14  # cell texts whose reading is remembered: a plan's numbers, tasks, units and deadlines repeat
+
+
+@lru_cache(maxsize=CELLS_KEPT)
+def _reading(text: str) -> tuple[str, numbering.Marker | None]:
+    """A cell's flat text and marker (from its text alone, so remembered)."""
+    flat = squash(text)
+    return flat, numbering.marker(flat)
 
 
 @dataclass(frozen=True)
