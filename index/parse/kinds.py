@@ -50,9 +50,10 @@ def _deadline_words() -> tuple[str, ...]:
 
 def is_deadline(text: str) -> bool:
     """True when a short text reads as a deadline: dates, quarters, 年底/全年, 长期/持续/每年 …."""
-    flat = simplified(squash(text)).rstrip("。；;")
+    flat = squash(text).rstrip("。；;")
     if not flat or len(flat) > MAX_DEADLINE:
-        return False
+        return False  # before the conversion: simplified() changes ideographs only, one for one
+    flat = simplified(flat)
     parts = [p for p in re.split(r"[,，、;；]", flat) if p]
     return all(_deadline_part(p) for p in parts)
 
