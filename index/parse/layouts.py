@@ -50,9 +50,8 @@ def tab_rows(text: str) -> list[Grid]:
     return _delimited_rows(text, _TABS) or _delimited_rows(text, _WIDE, need_header=True)
 
 
-def _split_row(line: str, delimiter: re.Pattern[str]) -> list[str]:
-    """The cells of one line, an outer delimiter at either end dropped."""
-    inner = line.strip(_SPACES)  # not tabs: trailing tabs hold empty cells
+def _split_row(inner: str, delimiter: re.Pattern[str]) -> list[str]:
+    """The cells of one line stripped of its spaces, an outer delimiter at either end dropped."""
     if delimiter is _PIPE:
         inner = inner[1:] if inner[:1] in ("|", "｜") else inner
         inner = inner[:-1] if inner[-1:] in ("|", "｜") else inner
@@ -65,8 +64,9 @@ def _delimited_rows(text: str, delimiter: re.Pattern[str], need_header: bool = F
         return []  # no line has cells
     rows: list[tuple[int, list[str] | None]] = []
     for number, line in enumerate(lines(text), 1):
-        cells = _split_row(line, delimiter) if delimiter.search(line.strip(_SPACES)) else []
-        if cells and all(_RULE.fullmatch(c) for c in cells if c.strip()):
+        inner = line.strip(_SPACES)  # not tabs: trailing tabs hold empty cells
+        cells = _split_row(inner, delimiter) if delimiter.search(inner) else []
+        if cells and all(_RULE.fullmatch(c) for c in cells if c):  # (cells are stripped)
             continue  # a markdown rule under the header: |---|:---:|
         enough = len(cells) >= 2 or (cells and delimiter is _PIPE)
         rows.append((number, cells if enough else (None if not line.strip() else [])))
