@@ -25,6 +25,7 @@ _TABS = re.compile(r"\t")  # each tab ends a cell: two tabs in a row hold an emp
 # engine scans for fast (\t+| {2,} took 6 µs a line).
 _WIDE = re.compile(r"\t\t*|  +")
 _RULE = re.compile(r"[-:=\s]*[-=][-:=\s]*")
+_NOT_RULE = re.compile(r"[^-:=\s|｜]")  # a character no markdown rule line holds (pipes, tabs and spaces delimit)
 _LABELLED = re.compile(r"^\s*([^：:，,。；;]{2,14})[：:]\s*(.*)$")
 MIN_ROWS = 2  # body rows a headerless row table needs
 MIN_STREAM = 3  # cells after the header a cell stream needs
@@ -66,7 +67,8 @@ def _delimited_rows(text: str, delimiter: re.Pattern[str], need_header: bool = F
     for number, line in enumerate(lines(text), 1):
         inner = line.strip(_SPACES)  # not tabs: trailing tabs hold empty cells
         cells = _split_row(inner, delimiter) if delimiter.search(inner) else []
-        if cells and all(_RULE.fullmatch(c) for c in cells if c):  # (cells are stripped)
+        # (one search spares most lines the cell by cell test; cells are stripped)
+        if cells and not _NOT_RULE.search(inner) and all(_RULE.fullmatch(c) for c in cells if c):
             continue  # a markdown rule under the header: |---|:---:|
         enough = len(cells) >= 2 or (cells and delimiter is _PIPE)
         rows.append((number, cells if enough else (None if not line.strip() else [])))

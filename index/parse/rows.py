@@ -362,7 +362,7 @@ def _spread_units(records: list[_Record], roles: list[str]) -> None:
     """Rows missing their unit cell (merged, printed once for a group) take the group's printed one."""
     groups: dict[tuple[int, ...], list[_Record]] = {}
     for record in records:
-        groups.setdefault(tuple(id(c) for c in record.headings), []).append(record)
+        groups.setdefault(tuple(map(id, record.headings)), []).append(record)
     for group in groups.values():
         have = [i for i, r in enumerate(group) if r.units is not None]
         if not have or len(have) == len(group):
