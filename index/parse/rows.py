@@ -20,6 +20,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import NamedTuple
 
 from index.models import LEAD, OTHER, Item, Units
 from index.parse import numbering
@@ -44,15 +45,18 @@ class Cell:
     """One cell as printed and the source line it starts on; its flat text and marker, which every
     row pass and every column tried asks for, are read once (its kind is remembered by kinds.kind).
     Never changed once made, but not frozen: a frozen dataclass is made at twice the cost, and a
-    plan has a cell for every column of every row in each layout read."""
+    plan has a cell for every column of every row in each layout read (so its __init__ is written
+    out, one call rather than the generated one and __post_init__)."""
 
     text: str
     line: int
     flat: str = field(init=False, repr=False, compare=False)  # the text without whitespace
     marker: numbering.Marker | None = field(init=False, repr=False, compare=False)
 
-    def __post_init__(self) -> None:
-        self.flat, self.marker = _reading(self.text)
+    def __init__(self, text: str, line: int) -> None:
+        self.text = text
+        self.line = line
+        self.flat, self.marker = _reading(text)
 
 
 CELLS_KEPT = 1 << 14  # cell texts whose reading is remembered: a plan's numbers, tasks, units and deadlines repeat
@@ -73,7 +77,7 @@ class Grid:
     stream: bool = False
 
 
-@dataclass
+@dataclass(slots=True)
 class _Placed:
     """A row with its cells put in columns; `full` when every column was printed (missing = empty)."""
 
@@ -86,7 +90,7 @@ class _Placed:
         self.cells.setdefault(column, []).append(cell)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Record:
     """A body row ready to become items: its headings (outermost first), cells by role, units."""
 
@@ -380,8 +384,7 @@ def _spread_units(records: list[_Record], roles: list[str]) -> None:
 
 # --- items ----------------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class _Draft:
+class _Draft(NamedTuple):
     """An item before its final number."""
 
     label: str
@@ -461,7 +464,7 @@ def _chapter(record: _Record) -> str:
 
 def _task(record: _Record, title: Cell | None) -> str:
     """What the item falls under: its own heading (title), else the innermost heading; a chapter's 一、 and a final 。 removed."""
-    chosen = title or next((c for c in reversed(record.headings)), None)
+    chosen = title or (record.headings[-1] if record.headings else None)
     return _heading_name(chosen.text) if chosen is not None else ""
 
 
