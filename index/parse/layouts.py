@@ -123,7 +123,7 @@ def cell_lines(text: str) -> list[Grid]:
         return []
     several = 0  # lines holding several cells: more than half are rows of cells, not a cell per line
     for line in piped:
-        several += sum(1 for c in _PIPE.split(line) if c.strip()) >= 2
+        several += sum(map(bool, map(str.strip, _PIPE.split(line)))) >= 2  # cells that hold text
         if several > len(piped) / 2:
             return []
     cells = _pipe_cells(all_lines)
