@@ -52,7 +52,11 @@ def read_due(deadline: str | None, text: str, year: int | None) -> Due:
     """
     if deadline:
         return _deadline_due(deadline, year)
-    return Due(_dates(text, year, deadlines_only=True))  # the text's dates written as deadlines (…前)
+    dates = _dates(text, year, deadlines_only=True)  # the text's dates written as deadlines (…前)
+    return Due(dates) if dates else _NOT_DUE  # most items' text names none: one value for all of them
+
+
+_NOT_DUE = Due()
 
 
 @lru_cache(maxsize=4096)  # plans repeat their deadline cells

@@ -12,13 +12,21 @@ from index.errors import BadEncoding
 from index.lexicon import pairs
 
 
+_FEW = 12  # characters a table may have to be searched for with str's own search
+
+
 def _translation(table: dict[int, str]) -> Callable[[str], str]:
     """str.translate(table), only for text holding one of its characters: translate looks every
     character up in the table, a search of their class is many times faster (most text holds none).
-    Characters beyond the BMP are searched as one range (a class lists those one by one)."""
+    Characters beyond the BMP are searched as one range (a class lists those one by one). A table of
+    a few characters in the BMP is searched with str's own search, a few times faster again than a
+    regex (which reads each character at some 50 instructions)."""
     listed = "".join(chr(c) for c in sorted(table) if c <= 0xFFFF)
+    if len(listed) == len(table) <= _FEW:
+        return lambda text: text.translate(table) if any(char in text for char in listed) else text
     holds = re.compile(f"[{re.escape(listed)}\U00010000-\U0010FFFF]").search
     return lambda text: text.translate(table) if holds(text) else text
+
 
 
 # PDF extraction turns the brackets of 〔2021〕 into „ ‟; fix them before anything else.
@@ -63,7 +71,7 @@ def width(text: str) -> float:
 
 def join_wrapped(parts: list[str]) -> str:
     """Join wrapped lines into one string, dropping whitespace except between Latin words."""
-    joined = "".join(p.strip() for p in parts)
+    joined = "".join(map(str.strip, parts))
     if len(joined.split(maxsplit=1)) > 1:  # whitespace inside (the stripped parts have none at their ends)
         joined = squash(_SPACE_BETWEEN_LATIN.sub("\x00", joined))
     return joined.replace("\x00", " ")

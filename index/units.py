@@ -258,9 +258,10 @@ def is_body_name(name: str) -> bool:
 
 def reads_as_units(text: str) -> bool:
     """Whether a whole cell or bracket names responsible bodies (with role words and labels) and nothing else."""
-    flat = simplified("".join(text.split())).rstrip("；;，,。")
+    flat = "".join(text.split()).rstrip("；;，,。")
     if not flat or len(flat) > 400 or _SENTENCE_STOP.search(flat):
-        return False
+        return False  # before the conversion: simplified() changes ideographs only, one for one
+    flat = simplified(flat)
     named = False
     for name, _ in _written_names(flat):  # stops at the first name that is no body: most cells are requirements
         if not is_body_name(name):

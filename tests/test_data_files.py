@@ -40,3 +40,15 @@ def test_a_broken_toml_file_names_the_file(data_file) -> None:  # noqa: ANN001
 def test_good_pairs_are_read() -> None:
     """The shipped character table reads as pairs."""
     assert ("誰", "谁") in lexicon.pairs("t2s_chars.txt")
+
+
+def test_the_character_table_maps_ideographs_one_for_one() -> None:
+    """simplified() changes CJK ideographs only, each into one: the parsers measure and cut text before
+    converting it (index/parse/kinds.py is_deadline, index/units.py reads_as_units and _as_written)."""
+    import unicodedata
+
+    entries = lexicon.pairs("t2s_chars.txt")
+    assert len(entries) > 4000
+    odd = [(t, s) for t, s in entries
+           if not all(len(c) == 1 and unicodedata.name(c, "").startswith("CJK") for c in (t, s))]
+    assert odd == []

@@ -48,7 +48,9 @@ def _header_words() -> tuple[tuple[str, tuple[str, ...]], ...]:
 @lru_cache(maxsize=1 << 14)  # asked of every row's first cells by each layout: short cells repeat
 def header_role(name: str) -> str:
     """The role a header name gives its column, or '' when it is not a header name."""
-    flat = _ASIDE.sub("", "".join(name.split()))
+    flat = "".join(name.split())
+    if "（" in flat or "(" in flat:  # most names have no aside: spared the regex, which scans a long body cell slowly
+        flat = _ASIDE.sub("", flat)
     if not flat or len(flat) > MAX_HEADER:
         return ""
     if role := column_role(flat):

@@ -36,6 +36,11 @@ class Kind(Enum):
     UNIT = "unit"  # responsible bodies (the unit recognizer)
     DEADLINE = "deadline"  # 2021年9月前 / 全年 / 长期坚持
 
+    # Kinds are looked up in sets, counted and keyed on for every cell of every row. Enum hashes a
+    # member by its name in Python code; a member is a singleton, so hashing it by identity finds the
+    # same entries at C speed (no set or dict of kinds is iterated in hash order).
+    __hash__ = object.__hash__
+
 
 @cache
 def _deadline_words() -> tuple[str, ...]:
@@ -45,9 +50,10 @@ def _deadline_words() -> tuple[str, ...]:
 
 def is_deadline(text: str) -> bool:
     """True when a short text reads as a deadline: dates, quarters, 年底/全年, 长期/持续/每年 …."""
-    flat = simplified(squash(text)).rstrip("。；;")
+    flat = squash(text).rstrip("。；;")
     if not flat or len(flat) > MAX_DEADLINE:
-        return False
+        return False  # before the conversion: simplified() changes ideographs only, one for one
+    flat = simplified(flat)
     parts = [p for p in re.split(r"[,，、;；]", flat) if p]
     return all(_deadline_part(p) for p in parts)
 

@@ -10,7 +10,8 @@ a row table without a header is read from its cells alone.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import NamedTuple
 
 from index.parse.columns import header_role, is_header
 from index.parse.kinds import is_deadline
@@ -18,12 +19,27 @@ from index.parse.rows import Cell, Grid
 from index.text import clean_line, squash
 from index.units import reads_as_units
 
-_PIPE = re.compile(r"[|｜]")
+
+
+class _Delimiter(NamedTuple):
+    """How the cells of a line are delimited: whether a text holds a delimiter, and a line cut at each.
+    str's own search and split where they find what a regex would: they scan a line many times faster."""
+
+    found: Callable[[str], bool]
+    split: Callable[[str], list[str]]
+
+
+def _pipe_split(line: str) -> list[str]:
+    """A line cut at every pipe, ASCII or full-width."""
+    return line.replace("｜", "|").split("|")
+
+
+_PIPE = _Delimiter(lambda text: "|" in text or "｜" in text, _pipe_split)
+_TABS = _Delimiter(lambda text: "\t" in text, lambda line: line.split("\t"))  # two tabs in a row hold an empty cell
+# Runs of tabs, or of two spaces or more; each alternative of the split opens with a literal, which the
+# regex engine scans for fast (\t+| {2,} took 6 µs a line).
+_WIDE = _Delimiter(lambda text: "\t" in text or "  " in text, re.compile(r"\t\t*|  +").split)
 _SPACES = " \r\n\u3000\xa0"
-_TABS = re.compile(r"\t")  # each tab ends a cell: two tabs in a row hold an empty cell
-# Runs of tabs, or of two spaces or more; each alternative opens with a literal, which the regex
-# engine scans for fast (\t+| {2,} took 6 µs a line).
-_WIDE = re.compile(r"\t\t*|  +")
 _RULE = re.compile(r"[-:=\s]*[-=][-:=\s]*")
 _LABELLED = re.compile(r"^\s*([^：:，,。；;]{2,14})[：:]\s*(.*)$")
 MIN_ROWS = 2  # body rows a headerless row table needs
@@ -50,23 +66,23 @@ def tab_rows(text: str) -> list[Grid]:
     return _delimited_rows(text, _TABS) or _delimited_rows(text, _WIDE, need_header=True)
 
 
-def _split_row(line: str, delimiter: re.Pattern[str]) -> list[str]:
-    """The cells of one line, an outer delimiter at either end dropped."""
-    inner = line.strip(_SPACES)  # not tabs: trailing tabs hold empty cells
+def _split_row(inner: str, delimiter: _Delimiter) -> list[str]:
+    """The cells of one line stripped of its spaces, an outer delimiter at either end dropped."""
     if delimiter is _PIPE:
         inner = inner[1:] if inner[:1] in ("|", "｜") else inner
         inner = inner[:-1] if inner[-1:] in ("|", "｜") else inner
     return [c.strip() for c in delimiter.split(inner)]
 
 
-def _delimited_rows(text: str, delimiter: re.Pattern[str], need_header: bool = False) -> list[Grid]:
+def _delimited_rows(text: str, delimiter: _Delimiter, need_header: bool = False) -> list[Grid]:
     """Runs of lines with two or more cells: from a header row, else runs of enough rows."""
-    if not delimiter.search(text):
+    if not delimiter.found(text):
         return []  # no line has cells
     rows: list[tuple[int, list[str] | None]] = []
     for number, line in enumerate(lines(text), 1):
-        cells = _split_row(line, delimiter) if delimiter.search(line.strip(_SPACES)) else []
-        if cells and all(_RULE.fullmatch(c) for c in cells if c.strip()):
+        inner = line.strip(_SPACES)  # not tabs: trailing tabs hold empty cells
+        cells = _split_row(inner, delimiter) if delimiter.found(inner) else []
+        if cells and _opens_rule(inner) and all(_RULE.fullmatch(c) for c in cells if c):  # (cells are stripped)
             continue  # a markdown rule under the header: |---|:---:|
         enough = len(cells) >= 2 or (cells and delimiter is _PIPE)
         rows.append((number, cells if enough else (None if not line.strip() else [])))
@@ -78,6 +94,12 @@ def _delimited_rows(text: str, delimiter: re.Pattern[str], need_header: bool = F
         body = run[at or 0:]
         grids.append(Grid([[Cell(c, n) for c in cells] for n, cells in body]))
     return grids
+
+
+def _opens_rule(inner: str) -> bool:
+    """Whether a line can be a markdown rule by its first character (a rule line holds only -:= between
+    its delimiters and spaces): most lines are spared the test of each cell."""
+    return inner[:1] in ("-", ":", "=", "|", "｜") or inner[:1].isspace()
 
 
 def _runs(rows: list[tuple[int, list[str] | None]]) -> Iterator[list[tuple[int, list[str]]]]:
@@ -96,12 +118,12 @@ def _runs(rows: list[tuple[int, list[str] | None]]) -> Iterator[list[tuple[int, 
 def cell_lines(text: str) -> list[Grid]:
     """A table copied one cell per line: each cell ends at a pipe (" |" endings or lone "|" lines)."""
     all_lines = lines(text)
-    piped = [line for line in all_lines if _PIPE.search(line)]
+    piped = [line for line in all_lines if _PIPE.found(line)]
     if len(piped) < MIN_STREAM:
         return []
     several = 0  # lines holding several cells: more than half are rows of cells, not a cell per line
     for line in piped:
-        several += sum(1 for c in _PIPE.split(line) if c.strip()) >= 2
+        several += sum(map(bool, map(str.strip, _PIPE.split(line)))) >= 2  # cells that hold text
         if several > len(piped) / 2:
             return []
     cells = _pipe_cells(all_lines)

@@ -20,6 +20,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import NamedTuple
 
 from index.models import LEAD, OTHER, Item, Units
 from index.parse import numbering
@@ -44,16 +45,28 @@ class Cell:
     """One cell as printed and the source line it starts on; its flat text and marker, which every
     row pass and every column tried asks for, are read once (its kind is remembered by kinds.kind).
     Never changed once made, but not frozen: a frozen dataclass is made at twice the cost, and a
-    plan has a cell for every column of every row in each layout read."""
+    plan has a cell for every column of every row in each layout read (so its __init__ is written
+    out, one call rather than the generated one and __post_init__)."""
 
     text: str
     line: int
     flat: str = field(init=False, repr=False, compare=False)  # the text without whitespace
     marker: numbering.Marker | None = field(init=False, repr=False, compare=False)
 
-    def __post_init__(self) -> None:
-        self.flat = squash(self.text)
-        self.marker = numbering.marker(self.flat)
+    def __init__(self, text: str, line: int) -> None:
+        self.text = text
+        self.line = line
+        self.flat, self.marker = _reading(text)
+
+
+CELLS_KEPT = 1 << 14  # cell texts whose reading is remembered: a plan's numbers, tasks, units and deadlines repeat
+
+
+@lru_cache(maxsize=CELLS_KEPT)
+def _reading(text: str) -> tuple[str, numbering.Marker | None]:
+    """A cell's flat text and marker (from its text alone, so remembered)."""
+    flat = squash(text)
+    return flat, numbering.marker(flat)
 
 
 @dataclass(frozen=True)
@@ -64,7 +77,7 @@ class Grid:
     stream: bool = False
 
 
-@dataclass
+@dataclass(slots=True)
 class _Placed:
     """A row with its cells put in columns; `full` when every column was printed (missing = empty)."""
 
@@ -77,7 +90,7 @@ class _Placed:
         self.cells.setdefault(column, []).append(cell)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Record:
     """A body row ready to become items: its headings (outermost first), cells by role, units."""
 
@@ -116,10 +129,11 @@ def _read_rows(rows: list[list[Cell]]) -> tuple[list[str], list[_Placed], list[s
     at = next((i for i, r in enumerate(trimmed) if is_header([c.text for c in r])), None)
     header = [c.text for c in trimmed[at]] if at is not None else []
     start = at + 1 if at is not None else 0
-    kept = [(r, len(printed)) for printed, r in zip(rows[start:], trimmed[start:]) if r and [c.text for c in r] != header]
+    kept = [(r, len(printed)) for printed, r in zip(rows[start:], trimmed[start:])
+            if r and (len(r) != len(header) or [c.text for c in r] != header)]  # a repeated header row left out
     body = [r for r, _ in kept]
     width = max([len(header), *map(len, body)], default=0)
-    hinted = [""] * (width - len(header)) + [header_role(name) for name in header]  # merged headings lead
+    hinted = ("",) * (width - len(header)) + tuple(header_role(name) for name in header)  # merged headings lead
     # placed by column: a full row, and a row printed with as many cells as the header row (its empty
     # last cells between delimiters) unless its cells fit the columns better moved right
     printed = len(rows[at]) if header and width == len(header) else -1
@@ -127,7 +141,7 @@ def _read_rows(rows: list[list[Cell]]) -> tuple[list[str], list[_Placed], list[s
     full = [r for r, up in zip(body, by_column) if up] or body
     kinds = [[kind(r[j].text) for r in full if j < len(r)] for j in range(width)]
     lengths = [_mean([len(r[j].flat) for r in full if j < len(r)]) for j in range(width)]
-    roles = decide(hinted, kinds, lengths)
+    roles = decide(list(hinted), kinds, lengths)
     levels = _column_levels(full, roles)
     return header, [_place(r, roles, levels, up) for r, up in zip(body, by_column)], roles
 
@@ -167,26 +181,26 @@ Levels = frozenset[tuple[int, int]]  # (column, marker level) pairs
 
 def _column_levels(rows: list[list[Cell]], roles: list[str]) -> Levels:
     """The marker levels seen in each task column (一、 in one, （一） in the next)."""
-    levels: set[tuple[int, int]] = set()
-    for row in rows:
-        for j, cell in enumerate(row):
-            found = cell.marker
-            if j < len(roles) and roles[j] == TASK and found:
-                levels.add((j, found.level))
-    return frozenset(levels)
+    task_columns = [j for j, role in enumerate(roles) if role == TASK]
+    return frozenset((j, row[j].marker.level) for row in rows for j in task_columns if j < len(row) and row[j].marker)
 
 
 # --- placing cells in columns ---------------------------------------------------------------------
 
-def _lines_up(row: list[Cell], roles: list[str]) -> bool:
+def _lines_up(row: list[Cell], roles: tuple[str, ...]) -> bool:
     """True when a row short of the columns fits them as printed at least as well as moved right
     (a row copied with its merged cells left out and its cells moved left fits better moved)."""
-    kinds = [kind(c.text) for c in row]
+    return _kinds_line_up(tuple(kind(c.text) for c in row), roles)
+
+
+@lru_cache(maxsize=1 << 12)  # a table's rows repeat a few shapes of kinds: worked out once for each
+def _kinds_line_up(kinds: tuple[Kind, ...], roles: tuple[str, ...]) -> bool:
+    """_lines_up for a row whose cells are of these kinds."""
     as_printed = _fitting(kinds, roles)
-    return all(_fitting(kinds, roles[shift:]) <= as_printed for shift in range(1, len(roles) - len(row) + 1))
+    return all(_fitting(kinds, roles[shift:]) <= as_printed for shift in range(1, len(roles) - len(kinds) + 1))
 
 
-def _fitting(kinds: list[Kind], roles: list[str]) -> int:
+def _fitting(kinds: Sequence[Kind], roles: Sequence[str]) -> int:
     """How many cells land in a column that takes their kind."""
     return sum(1 for k, role in zip(kinds, roles) if k in ACCEPTS.get(role, ()))
 
@@ -294,12 +308,11 @@ def _fit(cell_kind: Kind, level: int | None, roles: tuple[str, ...], last: int, 
 
 # --- records: headings, merged cells, section rows ------------------------------------------------
 
-def _is_section(row: _Placed, roles: list[str]) -> bool:
-    """A row with headings only: no requirement, no unit, no number of its own."""
+def _is_section(row: _Placed, heading_columns: set[int]) -> bool:
+    """A row with headings only (cells in task and note columns): no requirement, no unit, no number of its own."""
     if row.section is not None:
         return True
-    used = {roles[j] for j in row.cells}
-    return bool(used) and used <= {TASK, NOTE} and not row.full
+    return not row.full and bool(row.cells) and heading_columns.issuperset(row.cells)
 
 
 def _level(cell: Cell) -> int:
@@ -312,10 +325,14 @@ def _records(placed: list[_Placed], roles: list[str]) -> list[_Record]:
     """Body rows with their headings: section rows nest by marker, merged task cells repeat below."""
     sections: list[Cell] = []
     tasks: dict[int, Cell] = {}
+    # the columns of each role, found once for all the rows
     task_columns = [j for j, r in enumerate(roles) if r == TASK]
+    heading_columns = {j for j, r in enumerate(roles) if r in (TASK, NOTE)}
+    item_columns = {j for j, r in enumerate(roles) if r in _ITEM_ROLES}
+    unit_columns = [(j, _ROLE_OF.get(r)) for j, r in enumerate(roles) if r in UNIT_ROLES]
     records = []
     for row in placed:
-        if _is_section(row, roles):
+        if _is_section(row, heading_columns):
             heading = row.section or row.cells[min(row.cells)][0]
             sections = [c for c in sections if _level(c) < _level(heading)] + [heading]
             tasks = {}
@@ -328,18 +345,18 @@ def _records(placed: list[_Placed], roles: list[str]) -> list[_Record]:
             tasks = {j: c for j, c in tasks.items() if j in own}
         tasks.update(own)
         headings = sections + [tasks[j] for j in sorted(tasks)]
-        if not any(roles[j] in _ITEM_ROLES for j in row.cells):
+        if item_columns.isdisjoint(row.cells):
             continue
-        units = _units(row, roles)
-        line = min(c.line for cells in row.cells.values() for c in cells)
+        units = _units(row, unit_columns)
+        line = min([c.line for cells in row.cells.values() for c in cells])
         records.append(_Record(headings, row, units, line))
     return records
 
 
-def _units(row: _Placed, roles: list[str]) -> Units | None:
-    """The row's units from every unit column, lead and other columns giving their role; None if absent."""
-    cells = tuple((c.text, _ROLE_OF.get(roles[j])) for j in sorted(row.cells) if roles[j] in UNIT_ROLES
-                  for c in row.cells[j])
+def _units(row: _Placed, unit_columns: list[tuple[int, str | None]]) -> Units | None:
+    """The row's units from every unit column (its index and the role it gives), lead and other
+    columns giving their role; None if absent."""
+    cells = tuple((c.text, role) for j, role in unit_columns if j in row.cells for c in row.cells[j])
     if not cells:
         return None
     return units_from_cells(cells)
@@ -349,7 +366,7 @@ def _spread_units(records: list[_Record], roles: list[str]) -> None:
     """Rows missing their unit cell (merged, printed once for a group) take the group's printed one."""
     groups: dict[tuple[int, ...], list[_Record]] = {}
     for record in records:
-        groups.setdefault(tuple(id(c) for c in record.headings), []).append(record)
+        groups.setdefault(tuple(map(id, record.headings)), []).append(record)
     for group in groups.values():
         have = [i for i, r in enumerate(group) if r.units is not None]
         if not have or len(have) == len(group):
@@ -367,8 +384,7 @@ def _spread_units(records: list[_Record], roles: list[str]) -> None:
 
 # --- items ----------------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class _Draft:
+class _Draft(NamedTuple):
     """An item before its final number."""
 
     label: str
@@ -377,10 +393,15 @@ class _Draft:
     title: Cell | None
 
 
+_NO_UNITS = Units("")
+
+
 def _items(records: list[_Record], roles: list[str], doc_id: str) -> list[Item]:
     """Items from records: numbered as printed when every one is, else by position."""
     uses = Counter(id(c) for r in records for c in r.headings)
-    drafts = [d for r in records for d in _drafts(r, roles, uses)]
+    text_columns, seq_columns, deadline_columns = ([j for j, r in enumerate(roles) if r == role]
+                                                   for role in (TEXT, SEQ, DEADLINE))
+    drafts = [d for r in records for d in _drafts(r, text_columns, seq_columns, uses)]
     labels = [d.label for d in drafts]
     printed = all(labels)
     restarts = printed and len(set(labels)) < len(labels)
@@ -390,27 +411,27 @@ def _items(records: list[_Record], roles: list[str], doc_id: str) -> list[Item]:
         if restarts and (chapter := _chapter(draft.record)):
             number = f"{chapter}{draft.label}"
         record = draft.record
-        deadline = "；".join(join_wrapped(c.text.split("\n")) for j in sorted(record.row.cells)
-                            if roles[j] == DEADLINE for c in record.row.cells[j])
+        cells = record.row.cells
+        deadline = "；".join([join_wrapped(c.text.split("\n")) for j in deadline_columns if j in cells for c in cells[j]])
         items.append(Item(
             doc=doc_id, number=number, task=_task(record, draft.title), text=draft.text,
-            units=record.units or Units(""), deadline=deadline or None, line=record.line, position=position,
+            units=record.units or _NO_UNITS, deadline=deadline or None, line=record.line, position=position,
         ))
     return items
 
 
-def _drafts(record: _Record, roles: list[str], uses: Counter) -> list[_Draft]:
+def _drafts(record: _Record, text_columns: list[int], seq_columns: list[int], uses: Counter) -> list[_Draft]:
     """The items of one record: one per numbered part of its requirement cell."""
     cells = record.row.cells
-    text = "\n".join(c.text for j in sorted(cells) if roles[j] == TEXT for c in cells[j])
-    seq = next((c.flat.strip(".．、") for j in sorted(cells) if roles[j] == SEQ for c in cells[j]), "")
+    texts = [c for j in text_columns if j in cells for c in cells[j]]
+    # one requirement cell (most rows): its flat text and marker are read already
+    whole = texts[0] if len(texts) == 1 else Cell("\n".join(c.text for c in texts), 0)
+    seq = next((c.flat.strip(".．、") for j in seq_columns if j in cells for c in cells[j]), "")
     own = [c for c in record.headings if uses[id(c)] == 1 and c.marker]
     title = own[-1] if own and not seq else None
-    parts = _split(text)
+    parts = _split(whole)
     drafts = []
-    for part in parts:
-        flat = squash(part)
-        found = numbering.marker(flat)
+    for part, flat, found in parts:
         label = found.label if found else ""
         body = flat[found.end:] if found else part
         if seq:
@@ -421,14 +442,15 @@ def _drafts(record: _Record, roles: list[str], uses: Counter) -> list[_Draft]:
     return drafts
 
 
-def _split(text: str) -> list[str]:
-    """A requirement cell cut before each numbered part, when it opens with one; else whole."""
-    opening = numbering.marker(squash(text))
-    if not opening:
-        return [text]
-    parts = [p for p in _PARTS.split(text) if p.strip()]
-    same = all((m := numbering.marker(squash(p))) and m.level == opening.level for p in parts)
-    return parts if same else [text]
+def _split(cell: Cell) -> list[tuple[str, str, numbering.Marker | None]]:
+    """A requirement cell cut before each numbered part, when it opens with one; else whole:
+    (text, flat text, marker) of each part."""
+    if not cell.marker:
+        return [(cell.text, cell.flat, cell.marker)]
+    texts = [p for p in _PARTS.split(cell.text) if p.strip()]
+    parts = [(p, flat, numbering.marker(flat)) for p, flat in zip(texts, map(squash, texts))]
+    same = all(m and m.level == cell.marker.level for _, _, m in parts)
+    return parts if same else [(cell.text, cell.flat, cell.marker)]
 
 
 def _chapter(record: _Record) -> str:
@@ -442,7 +464,7 @@ def _chapter(record: _Record) -> str:
 
 def _task(record: _Record, title: Cell | None) -> str:
     """What the item falls under: its own heading (title), else the innermost heading; a chapter's 一、 and a final 。 removed."""
-    chosen = title or next((c for c in reversed(record.headings)), None)
+    chosen = title or (record.headings[-1] if record.headings else None)
     return _heading_name(chosen.text) if chosen is not None else ""
 
 
