@@ -197,6 +197,8 @@ def _blank_separated(text: str) -> bool:
 
 def key_values(text: str) -> list[Grid]:
     """Items written as labelled lines, one block per item: 工作任务：… / 责任单位：… / 完成时限：…."""
+    if text.count("：") + text.count(":") < 2 * MIN_ROWS:
+        return []  # each labelled line holds a colon, and MIN_ROWS blocks of two lines at least are needed
     blocks: list[list[tuple[str, Cell]]] = []
     current: list[tuple[str, Cell]] = []
     for number, line in enumerate(lines(text), 1):
