@@ -143,7 +143,8 @@ def read_plan(path: Path, given: dict, taken: dict[str, Path] | None = None) -> 
     stale: tuple[str, ...] = ()
     if given.get("corrections"):  # first: a corrected deadline is the one read into due dates
         items, stale = apply_corrections(items, given["corrections"].of(document.id))
-    items = [with_due(item, document.year) for item in items]
+    year = int(document.year) if str(document.year or "").isdigit() else None  # as the metadata gives it
+    items = [with_due(item, year) for item in items]
     return Parsed(document, items, f"{source.layout}: {layout}", guessed, stale)
 
 
@@ -176,9 +177,9 @@ def _check_items(items: list[Item], path: Path) -> None:
                              "items after it numbered in a way not read? (split the file)", path, item.line)
 
 
-def with_due(item: Item, year: int | str | None) -> Item:
-    """The item with its deadline read into due dates (index/deadline.py); year as the metadata gives it."""
-    due = read_due(item.deadline, item.text, int(year) if str(year or "").isdigit() else None)
+def with_due(item: Item, year: int | None) -> Item:
+    """The item with its deadline read into due dates (index/deadline.py) in the plan's year."""
+    due = read_due(item.deadline, item.text, year)
     if (due.dates, due.ongoing) == (item.due, item.ongoing):
         return item  # most items name no date: a copy would be the same
     return replace(item, due=due.dates, ongoing=due.ongoing)

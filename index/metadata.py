@@ -13,11 +13,13 @@ _REGION = re.compile(r"^(.{2,20}?(?:自治区|省|市|自治州|州|盟|区|县|
 _ISSUER = re.compile(r"^(.{2,30}?(?:人民政府办公室|人民政府办公厅|人民政府|办公室|办公厅))(?:关于|转发|印发)")
 MAX_TITLE = 80
 MIN_FIRST_LINE = 6  # a shorter line before a title is a label (附件1), not its first half
+HEAD_LINES = 60  # lines the metadata is looked for in
+HEAD_CHARS = 8192  # characters that hold them in most plans
 
 
 def guess_metadata(text: str) -> dict[str, str | int]:
     """What the text says about itself: title, number, year, region, issuer (only what is found)."""
-    lines = [re.sub(r"[#*\s]+", "", line).replace("„", "〔").replace("‟", "〕") for line in text.splitlines()[:60]]
+    lines = [re.sub(r"[#*\s]+", "", line).replace("„", "〔").replace("‟", "〕") for line in _head(text)]
     lines = [line for line in lines if re.search(r"[\u4e00-\u9fff]", line)]  # markdown rules, page marks out
     found: dict[str, str | int] = {}
     title = next((_unwrapped_title(lines, i) for i, line in enumerate(lines) if _is_title(line)), "")
@@ -37,6 +39,13 @@ def guess_metadata(text: str) -> dict[str, str | int]:
     if issuer:
         found["issuer"] = issuer.group(1)
     return found
+
+
+def _head(text: str) -> list[str]:
+    """text.splitlines()[:HEAD_LINES], from the first characters when they hold more lines than that
+    (then the first lines all end in them): a large plan is not split to its end for its head."""
+    lines = text[:HEAD_CHARS].splitlines()
+    return lines[:HEAD_LINES] if len(lines) > HEAD_LINES else text.splitlines()[:HEAD_LINES]
 
 
 def _unwrapped_title(lines: list[str], i: int) -> str:

@@ -11,7 +11,6 @@ from pathlib import Path
 from index.errors import BadEncoding
 from index.lexicon import pairs
 
-
 _FEW = 12  # characters a table may have to be searched for with str's own search
 
 
@@ -26,7 +25,6 @@ def _translation(table: dict[int, str]) -> Callable[[str], str]:
         return lambda text: text.translate(table) if any(char in text for char in listed) else text
     holds = re.compile(f"[{re.escape(listed)}\U00010000-\U0010FFFF]").search
     return lambda text: text.translate(table) if holds(text) else text
-
 
 
 # PDF extraction turns the brackets of 〔2021〕 into „ ‟; fix them before anything else.

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from index.corpus import Parsed, ingest
-from index.errors import InputError
+from index.errors import InputError, UnknownLayout
 from index.models import Document, Item
 from index.parse import parse_layout
 from make_fixtures import make_docx, make_html, make_pdf
@@ -772,3 +772,14 @@ def test_share_of_fixture_items_with_a_unit() -> None:
         with_unit += sum(1 for i in items if i.units.members)
     print(f"fixture items with a unit: {with_unit}/{total} = {with_unit / total:.1%}")
     assert (with_unit, total) == (90, 93)
+
+
+def test_two_blocks_of_two_labelled_lines_are_the_least_key_value_table() -> None:
+    """Four labelled lines, each holding its colon, are enough (fewer colons give the layout up unread)."""
+    text = "工作任务：公开预算\n责任单位：市财政局\n\n工作任务：公开决算\n责任单位：市审计局\n"
+    layout, items = parse_layout(text, [], "kv")
+    assert layout == "key/value blocks"
+    assert [(i.number, i.text, i.units.raw, i.line) for i in items] == [
+        ("1", "公开预算", "市财政局", 1), ("2", "公开决算", "市审计局", 4)]
+    with pytest.raises(UnknownLayout):
+        parse_layout(text.replace("责任单位：市审计局", "责任单位 市审计局"), [], "kv")

@@ -87,3 +87,12 @@ def test_each_folder_catalog_is_read_once(tmp_path: Path, monkeypatch: pytest.Mo
     assert len(given) == 600
     assert given[299] == (tmp_path / "甲县" / "299.txt", {"id": "甲县-299", "file": "299.txt", "region": "甲县", "year": 2022})
     assert given[300][1]["id"] == "乙县-0"
+
+
+@pytest.mark.parametrize("width", [10, 400])  # 60 lines within the first 8192 characters, and not
+def test_the_title_is_looked_for_in_the_first_60_lines_only(width: int) -> None:
+    """A title on line 60 is found, one on line 61 is not, however long the lines before it."""
+    filler = "本段落说明工作背景。" * (width // 10)
+    body = "\n".join([filler] * 59)
+    assert guess_metadata(f"{body}\n某市2022年政务公开工作要点\n" + f"{filler}\n" * 100).get("title") == "某市2022年政务公开工作要点"
+    assert "title" not in guess_metadata(f"{body}\n{filler}\n某市2022年政务公开工作要点\n" + f"{filler}\n" * 100)

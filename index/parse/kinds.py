@@ -11,7 +11,7 @@ from functools import cache, lru_cache
 from index.lexicon import table
 from index.parse.numbering import is_chapter_level, marker
 from index.text import simplified, squash
-from index.units import reads_as_units
+from index.units import flat_reads_as_units
 
 _SEQ = re.compile(r"(?:\d{1,5}[.．、]?|[（(]\d{1,5}[）)]|#\d+)")
 _DATE = re.compile(
@@ -50,7 +50,12 @@ def _deadline_words() -> tuple[str, ...]:
 
 def is_deadline(text: str) -> bool:
     """True when a short text reads as a deadline: dates, quarters, 年底/全年, 长期/持续/每年 …."""
-    flat = squash(text).rstrip("。；;")
+    return _flat_is_deadline(squash(text))
+
+
+def _flat_is_deadline(flat: str) -> bool:
+    """is_deadline of a text without whitespace (a cell's kind is read from it so already)."""
+    flat = flat.rstrip("。；;")
     if not flat or len(flat) > MAX_DEADLINE:
         return False  # before the conversion: simplified() changes ideographs only, one for one
     flat = simplified(flat)
@@ -79,9 +84,9 @@ def kind(text: str) -> Kind:
         return Kind.SEQ
     found = marker(flat)
     rest = flat[found.end :] if found else flat
-    if is_deadline(flat):
+    if _flat_is_deadline(flat):
         return Kind.DEADLINE
-    if not found and reads_as_units(flat):
+    if not found and flat_reads_as_units(flat):
         return Kind.UNIT
     if found and not _sentences(rest) and (is_chapter_level(found) and len(rest) <= MAX_HEADING or _title(rest)):
         return Kind.HEADING

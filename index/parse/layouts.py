@@ -34,11 +34,20 @@ def _pipe_split(line: str) -> list[str]:
     return line.replace("｜", "|").split("|")
 
 
+# Runs of tabs, or of two spaces or more (\t+| {2,} took 6 µs a line); a line without tabs is cut with
+# the spaces alone, a pattern opening with one literal, which the regex engine scans for fast.
+_WIDE_RUN = re.compile(r"\t\t*|  +")
+_SPACE_RUN = re.compile(r"  +")
+
+
+def _wide_split(line: str) -> list[str]:
+    """A line cut at each run of tabs and each run of two spaces or more."""
+    return (_WIDE_RUN if "\t" in line else _SPACE_RUN).split(line)
+
+
 _PIPE = _Delimiter(lambda text: "|" in text or "｜" in text, _pipe_split)
 _TABS = _Delimiter(lambda text: "\t" in text, lambda line: line.split("\t"))  # two tabs in a row hold an empty cell
-# Runs of tabs, or of two spaces or more; each alternative of the split opens with a literal, which the
-# regex engine scans for fast (\t+| {2,} took 6 µs a line).
-_WIDE = _Delimiter(lambda text: "\t" in text or "  " in text, re.compile(r"\t\t*|  +").split)
+_WIDE = _Delimiter(lambda text: "\t" in text or "  " in text, _wide_split)
 _SPACES = " \r\n\u3000\xa0"
 _RULE = re.compile(r"[-:=\s]*[-=][-:=\s]*")
 _LABELLED = re.compile(r"^\s*([^：:，,。；;]{2,14})[：:]\s*(.*)$")
@@ -197,6 +206,8 @@ def _blank_separated(text: str) -> bool:
 
 def key_values(text: str) -> list[Grid]:
     """Items written as labelled lines, one block per item: 工作任务：… / 责任单位：… / 完成时限：…."""
+    if text.count("：") + text.count(":") < 2 * MIN_ROWS:
+        return []  # each labelled line holds a colon, and MIN_ROWS blocks of two lines at least are needed
     blocks: list[list[tuple[str, Cell]]] = []
     current: list[tuple[str, Cell]] = []
     for number, line in enumerate(lines(text), 1):

@@ -190,7 +190,7 @@ def _column_levels(rows: list[list[Cell]], roles: list[str]) -> Levels:
 def _lines_up(row: list[Cell], roles: tuple[str, ...]) -> bool:
     """True when a row short of the columns fits them as printed at least as well as moved right
     (a row copied with its merged cells left out and its cells moved left fits better moved)."""
-    return _kinds_line_up(tuple(kind(c.text) for c in row), roles)
+    return _kinds_line_up(tuple([kind(c.text) for c in row]), roles)
 
 
 @lru_cache(maxsize=1 << 12)  # a table's rows repeat a few shapes of kinds: worked out once for each
@@ -356,7 +356,7 @@ def _records(placed: list[_Placed], roles: list[str]) -> list[_Record]:
 def _units(row: _Placed, unit_columns: list[tuple[int, str | None]]) -> Units | None:
     """The row's units from every unit column (its index and the role it gives), lead and other
     columns giving their role; None if absent."""
-    cells = tuple((c.text, role) for j, role in unit_columns if j in row.cells for c in row.cells[j])
+    cells = tuple([(c.text, role) for j, role in unit_columns if j in row.cells for c in row.cells[j]])
     if not cells:
         return None
     return units_from_cells(cells)
@@ -426,7 +426,8 @@ def _drafts(record: _Record, text_columns: list[int], seq_columns: list[int], us
     texts = [c for j in text_columns if j in cells for c in cells[j]]
     # one requirement cell (most rows): its flat text and marker are read already
     whole = texts[0] if len(texts) == 1 else Cell("\n".join(c.text for c in texts), 0)
-    seq = next((c.flat.strip(".．、") for j in seq_columns if j in cells for c in cells[j]), "")
+    seqs = [c.flat.strip(".．、") for j in seq_columns if j in cells for c in cells[j]]
+    seq = seqs[0] if seqs else ""
     own = [c for c in record.headings if uses[id(c)] == 1 and c.marker]
     title = own[-1] if own and not seq else None
     parts = _split(whole)
