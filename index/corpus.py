@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from index.deadline import read_due
@@ -182,7 +182,9 @@ def with_due(item: Item, year: int | None) -> Item:
     due = read_due(item.deadline, item.text, year)
     if (due.dates, due.ongoing) == (item.due, item.ongoing):
         return item  # most items name no date: a copy would be the same
-    return replace(item, due=due.dates, ongoing=due.ongoing)
+    # made from the item's fields as they are: dataclasses.replace checks each field's kind first, at
+    # twice the cost, and a quarter of a plan's items are copied here
+    return Item(**{**vars(item), "due": due.dates, "ongoing": due.ongoing})
 
 
 def given_metadata(paths: Iterable[Path], overrides: dict | None = None) -> list[tuple[Path, dict]]:

@@ -215,8 +215,13 @@ def _written_names(cell: str) -> Iterator[tuple[str, str]]:
 def _names_as_written(raw: str) -> Iterator[tuple[str, str]]:
     """_written_names of a cell without whitespace."""
     plain = simplified(raw)
-    named = (pair for clause in _clauses(plain) for pair in _clause_roles(clause))
+    named = _plain_names(plain)
     return named if plain == raw else _as_written(named, raw, plain)  # most cells are written in simplified
+
+
+def _plain_names(plain: str) -> Iterator[tuple[str, str]]:
+    """(name, role) of each body a cell in simplified characters names, one clause at a time."""
+    return (pair for clause in _clauses(plain) for pair in _clause_roles(clause))
 
 
 def _as_written(named: Iterator[tuple[str, str]], raw: str, plain: str) -> Iterator[tuple[str, str]]:
@@ -288,9 +293,11 @@ def flat_reads_as_units(flat: str) -> bool:
     flat = flat.rstrip("；;，,。")
     if not flat or len(flat) > 400 or _has_sentence_stop(flat):
         return False  # before the conversion: simplified() changes ideographs only, one for one
-    flat = simplified(flat)
+    plain = simplified(flat)
+    # a cell with no traditional character is simplified already: spared a second conversion
+    names = _plain_names(plain) if plain == flat else _names_as_written(plain)
     named = False
-    for name, _ in _names_as_written(flat):  # stops at the first name that is no body: most cells are requirements
+    for name, _ in names:  # stops at the first name that is no body: most cells are requirements
         if not is_body_name(name):
             return False
         named = True

@@ -9,7 +9,7 @@ from enum import Enum
 from functools import cache, lru_cache
 
 from index.lexicon import table
-from index.parse.numbering import is_chapter_level, marker
+from index.parse.numbering import flat_marker, is_chapter_level
 from index.text import simplified, squash
 from index.units import flat_reads_as_units
 
@@ -77,12 +77,11 @@ KINDS_KEPT = 1 << 16  # cells whose kind is remembered: every layout and row pas
 @lru_cache(maxsize=KINDS_KEPT)
 def kind(text: str) -> Kind:
     """The kind of one cell (from its text alone, so remembered)."""
-    flat = squash(text)
+    flat, found = flat_marker(text)  # the cell's reading, made with it
     if not flat:
         return Kind.EMPTY
     if _SEQ.fullmatch(flat):
         return Kind.SEQ
-    found = marker(flat)
     rest = flat[found.end :] if found else flat
     if _flat_is_deadline(flat):
         return Kind.DEADLINE

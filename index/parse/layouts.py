@@ -20,7 +20,6 @@ from index.text import clean_line, squash
 from index.units import reads_as_units
 
 
-
 class _Delimiter(NamedTuple):
     """How the cells of a line are delimited: whether a text holds a delimiter, and a line cut at each.
     str's own search and split where they find what a regex would: they scan a line many times faster."""

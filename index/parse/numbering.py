@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import NamedTuple
+
+from index.text import squash
 
 NUMERAL = "一二三四五六七八九十百"  # Chinese numerals of chapters: 一、 十一、
 BULLETS = "●•◆■▪"
@@ -45,6 +48,17 @@ def marker(text: str) -> Marker | None:
         return None
     level = found.lastindex - 1
     return Marker(level, _MARKERS[level][1].format(found.group(found.lastindex)), found.end())
+
+
+READINGS_KEPT = 1 << 14  # texts whose reading is remembered: a plan's numbers, tasks, units and deadlines repeat
+
+
+@lru_cache(maxsize=READINGS_KEPT)
+def flat_marker(text: str) -> tuple[str, Marker | None]:
+    """A text without whitespace and the marker it opens with: a cell's reading, asked for when the
+    cell is made and again for its kind (from its text alone, so remembered)."""
+    flat = squash(text)
+    return flat, marker(flat)
 
 
 def is_chapter_level(found: Marker | None) -> bool:

@@ -56,17 +56,7 @@ class Cell:
     def __init__(self, text: str, line: int) -> None:
         self.text = text
         self.line = line
-        self.flat, self.marker = _reading(text)
-
-
-CELLS_KEPT = 1 << 14  # cell texts whose reading is remembered: a plan's numbers, tasks, units and deadlines repeat
-
-
-@lru_cache(maxsize=CELLS_KEPT)
-def _reading(text: str) -> tuple[str, numbering.Marker | None]:
-    """A cell's flat text and marker (from its text alone, so remembered)."""
-    flat = squash(text)
-    return flat, numbering.marker(flat)
+        self.flat, self.marker = numbering.flat_marker(text)
 
 
 @dataclass(frozen=True)
