@@ -245,7 +245,6 @@ def _count_plans(
     builder, frequencies, total = PostingsBuilder(), {}, 0
     workers = cores if size > PARALLEL_ABOVE else 1
     documents = [*kept, *(s.document.id for s in result.summaries)]
-    store.items_stored()  # the SQL indexes are made while the postings are counted
     for done, (first, counted, found, total) in enumerate(_map(_segment, jobs, workers, sorted(names)), 1):
         builder.add_counted(first, counted)
         frequencies.update(found)
