@@ -38,7 +38,11 @@ LONGEST_WORD = 50  # jieba keeps every prefix of a dictionary word: memory grows
 
 def harvest(items: Iterable[Item]) -> set[str]:
     """Words for the tokenizer's dictionary from the items: the units' names (of a sensible length)."""
-    names = (name for item in items for u in item.units.members for name in (u.name, u.normalized))
+    return _dictionary_words(name for item in items for u in item.units.members for name in (u.name, u.normalized))
+
+
+def _dictionary_words(names: Iterable[str]) -> set[str]:
+    """The unit names jieba is given as words: those of a sensible length."""
     return {name for name in names if len(name) <= LONGEST_WORD}
 
 
@@ -187,8 +191,9 @@ def build_index(
             return result  # no file could be read: the index stays as it was
         for doc in remove:
             store.remove_document(doc)
-        kept = [doc for doc in kept if doc not in {s.document.id for s in result.summaries}]
-        names |= harvest(item for doc in kept for item in store.items(doc))
+        replaced = {s.document.id for s in result.summaries}
+        kept = [doc for doc in kept if doc not in replaced]
+        names |= _dictionary_words(store.unit_spellings(kept))  # not every kept item read here: the workers read them
         jobs = [(0, store.path, doc) for doc in kept] + jobs  # the kept plans' items come first by id
         if jobs:
             _count_plans(store, jobs, names, result, cores, say, kept)

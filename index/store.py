@@ -577,6 +577,14 @@ class Store:
         found = self._rows("SELECT lengths, average FROM lengths")
         return (found[0][0], found[0][1]) if found else (b"", 1.0)
 
+    def unit_spellings(self, docs: list[str]) -> set[str]:
+        """Every unit name of these documents' items, as written and as normalized."""
+        found: set[str] = set()
+        for doc in docs:
+            found.update(*self._rows("SELECT DISTINCT u.name, u.normalized FROM item_units u JOIN items i"
+                                     " ON i.id = u.item_id WHERE i.doc = ?", [doc]))
+        return found
+
     def unit_names(self) -> list[str]:
         """Every distinct unit name, as normalized."""
         return json.loads(self.meta().get("unit_names", "[]"))
