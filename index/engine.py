@@ -101,7 +101,9 @@ def _segment(job: Job) -> tuple[int, Counted, dict[str, int], int]:
     assert _worker is not None
     first, path, doc = job
     if doc:
-        pairs = Store(path).items_of(doc)
+        stored = Store(path)
+        pairs = stored.items_of(doc)
+        stored.close()
         first, texts = pairs[0][0], [search_text(item) for _, item in pairs]
     else:
         texts = pickle.loads(path.read_bytes())
