@@ -168,6 +168,37 @@ def test_failed_rebuild_keeps_previous_index(tmp_path: Path, monkeypatch: pytest
     assert [d.id for d in after.documents()] == ["a", "b"]
 
 
+def test_a_build_leaves_the_cycle_collector_as_it_found_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ingest pauses the cycle collector; a long-running front end gets it back on, after a failed build too,
+    and a process that had it off keeps it off."""
+    import gc
+
+    write(tmp_path / "plans" / "a.txt", PLAN)
+    db = tmp_path / "index.db"
+    seen: list[bool] = []
+    original = Store.add_plan
+
+    def watching(self: Store, document: Document, rows: ItemRows) -> int:
+        seen.append(gc.isenabled())
+        return original(self, document, rows)
+
+    monkeypatch.setattr(Store, "add_plan", watching)
+    assert gc.isenabled()
+    build_index(Store(db), [tmp_path / "plans"])
+    assert (seen, gc.isenabled()) == ([False], True)
+    monkeypatch.setattr(Store, "add_plan", lambda *_: (_ for _ in ()).throw(RuntimeError("disk full")))
+    with pytest.raises(RuntimeError, match="disk full"):
+        build_index(Store(db), [tmp_path / "plans"])
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        monkeypatch.setattr(Store, "add_plan", original)
+        build_index(Store(db), [tmp_path / "plans"])
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
 def test_reingest_one_file_replaces_only_that_document(hermetic: Path) -> None:
     """`policyqa ingest PATH` replaces that document and keeps the others."""
     a = write(hermetic / "plans" / "a.txt", PLAN)
