@@ -141,10 +141,13 @@ def _segment(job: Job) -> tuple[int, Counted, dict[str, int], int]:
     return first, Counted.of_numbers(numbers, _worker.terms), _worker.frequencies(fresh), _worker.total
 
 
-def _map(function, jobs: list, workers: int, extra: list[str] | None = None):  # noqa: ANN001, ANN202
-    """function over jobs in order: in worker processes when workers > 1, else here."""
+def _map(function, jobs: list, workers: int, extra: list[str] | None = None,  # noqa: ANN001, ANN202
+         started: Callable[[], None] = lambda: None):
+    """function over jobs in order: in worker processes when workers > 1, else here. started() is
+    called once the worker processes exist (no more are forked)."""
     if workers <= 1:
         _load_segmenter(extra)
+        started()
         yield from map(function, jobs)
         return
     from concurrent.futures import Future, ProcessPoolExecutor  # here: only ingest forks, and its import costs a cold ask
@@ -155,6 +158,8 @@ def _map(function, jobs: list, workers: int, extra: list[str] | None = None):  #
         running: deque[Future] = deque()
         for job in jobs:
             running.append(pool.submit(function, job))
+            if len(running) == 1:
+                started()  # forking, the pool starts every process at its first job
             if len(running) >= AHEAD * workers:
                 yield running.popleft().result()
         while running:
@@ -278,7 +283,10 @@ def _count_plans(
     builder, frequencies, total = PostingsBuilder(), {}, 0
     workers = cores if size > PARALLEL_ABOVE else 1
     documents = [*kept, *(s.document.id for s in result.summaries)]
-    for done, (first, counted, found, total) in enumerate(_map(_segment, jobs, workers, sorted(names)), 1):
+    # the SQL indexes are made in a thread while the postings are counted, once the workers are forked
+    # (a process forked while a thread runs SQLite can inherit its locks held, and hang)
+    counting = _map(_segment, jobs, workers, sorted(names), started=store.items_stored)
+    for done, (first, counted, found, total) in enumerate(counting, 1):
         builder.add_counted(first, counted)
         frequencies.update(found)
         say(f"indexed {documents[done - 1]} ({done}/{len(jobs)} plans)")

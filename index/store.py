@@ -24,13 +24,16 @@ from dataclasses import asdict, fields
 from datetime import datetime, timezone
 from functools import cache, cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from index.errors import (
     DiskFull, IndexCorrupt, IndexLocked, IndexMissing, IndexProblem, IndexReadOnly, PolicyQAError, StaleIndex,
 )
 from index.models import Document, Item, Unit, Units
 from index.rank import Postings, PostingsBuilder, Ranges
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 DatabaseError = sqlite3.Error  # what an edge catches to pass to explain()
 log = logging.getLogger(__name__)
@@ -129,6 +132,7 @@ class Store:
         self._salt: str | None = None  # the log's salt once read (it is written once per file)
         self._items: dict[int, Item] = {}  # items_by_id's, read from the index built as _items_version
         self._items_version: str | None = None
+        self._indexing: Future[dict[str, str]] | None = None  # items_stored's thread, while it runs
 
     def _connect(self) -> sqlite3.Connection:
         """A connection: read-write, or read-only (immutable when even the folder is read-only)."""
@@ -243,14 +247,17 @@ class Store:
         An index with no items yet (a new file) is written through a rollback journal rather than
         the WAL: nobody can be reading it, a crash still rolls it back, and a million items are not
         written twice (to the WAL, then into the file). SQLite may sort on every core when it makes
-        the SQL indexes (finish_index).
+        the SQL indexes (items_stored).
         """
         journal = not self.readonly and not self.conn.in_transaction and not self._rows("SELECT 1 FROM items LIMIT 1")
         journal = journal and self._journal("delete")
         try:
             self.conn.execute(f"PRAGMA threads = {os.cpu_count() or 1}")
             with self.writing():
-                yield
+                try:
+                    yield
+                finally:
+                    self._indexed()  # before the commit, or the rollback
         finally:
             if journal:
                 self._journal("wal")
@@ -267,7 +274,7 @@ class Store:
 
     def clear_index(self) -> None:
         """Empty every index table (inside rebuilding()); their SQL indexes are made again, from sorted
-        keys, once the items are in (finish_index)."""
+        keys, once the items are in (items_stored)."""
         for name, _, _ in _REBUILT_INDEXES:
             self.conn.execute(f"DROP INDEX IF EXISTS {name}")
         for table in _INDEX_TABLES:
@@ -293,17 +300,38 @@ class Store:
         self.conn.execute("DELETE FROM items WHERE doc = ?", [doc])
         self.conn.execute("DELETE FROM documents WHERE id = ?", [doc])
 
-    def finish_index(self, builder: PostingsBuilder, meta: dict[str, str]) -> None:
-        """Make the SQL indexes clear_index dropped, then write every term's postings, the items'
-        lengths and the meta (inside rebuilding())."""
+    def items_stored(self) -> None:
+        """Every item is in (inside rebuilding()): make the SQL indexes clear_index dropped, and read
+        the items' summary for the meta, in a thread of its own. SQLite works without holding Python's
+        lock, so the caller goes on counting postings meanwhile; it must not use this connection
+        until finish_index, which waits for the thread."""
+        from concurrent.futures import ThreadPoolExecutor  # here: only ingest starts a thread
+
+        pool = ThreadPoolExecutor(1)
+        self._indexing = pool.submit(self._index_items)
+        pool.shutdown(wait=False)  # the thread ends with its one task
+
+    def _index_items(self) -> dict[str, str]:
+        """Make the SQL indexes clear_index dropped; the items' summary."""
         for name, table, columns in _REBUILT_INDEXES:
             self.conn.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({columns})")
+        return self._summary()
+
+    def _indexed(self) -> dict[str, str] | None:
+        """Wait for items_stored's thread; its summary (None when there is no thread)."""
+        indexing, self._indexing = self._indexing, None
+        return indexing.result() if indexing is not None else None
+
+    def finish_index(self, builder: PostingsBuilder, meta: dict[str, str]) -> None:
+        """Write every term's postings, the items' lengths and the meta (inside rebuilding()), once
+        the SQL indexes are made (items_stored's thread, or here)."""
+        items = self._indexed() or self._index_items()
         self.conn.execute("DELETE FROM postings")
         self.conn.executemany("INSERT INTO postings VALUES (?, ?, ?, ?, ?, ?, ?)", (
             (term, p.df, int(p.dense), int(p.wide), p.ids, p.counts, p.top) for term, p in builder.rows()))
         self.conn.execute("DELETE FROM lengths")
         self.conn.execute("INSERT INTO lengths VALUES (?, ?)", [builder.lengths.tobytes(), builder.average_length])
-        summary = {**meta, **self._summary(), "schema": SCHEMA_VERSION, "built": secrets.token_hex(8)}
+        summary = {**meta, **items, "schema": SCHEMA_VERSION, "built": secrets.token_hex(8)}
         self.conn.executemany("INSERT INTO meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                               summary.items())
 
