@@ -49,8 +49,10 @@ def _dictionary_words(names: Iterable[str]) -> set[str]:
 
 
 def search_text(item: Item) -> str:
-    """What of an item is searched: its task and its requirement."""
-    return f"{item.task} {item.text}"
+    """What of an item is searched, normalized: its task and its requirement, each on its own (a
+    synonym never joins the end of one to the start of the other; reading the item's deadline has
+    normalized its requirement already, see segment.normalize)."""
+    return f"{normalize(item.task)} {normalize(item.text)}"
 
 
 # --- building ------------------------------------------------------------------------------------

@@ -48,6 +48,7 @@ _HAN = re.compile("[\u4e00-\u9fd5]+")  # the characters jieba's own HMM reads (j
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")  # characters beyond _fold_table
 TERM_FREQ = 50_000  # high enough that jieba keeps a domain term whole
 BLOCK_CACHE = 200_000  # runs of word characters whose cut is remembered (plans repeat phrases)
+NORMALIZED_KEPT = 1 << 13  # texts whose normalized form is remembered (more than a plan's items, as a rule)
 FILLER = "\ue000\ue001"  # a private-use "word" no text contains, carrying the rest of the total
 
 
@@ -95,8 +96,13 @@ def _fold_table() -> list[int | str]:
     return table
 
 
+@lru_cache(maxsize=NORMALIZED_KEPT)
 def normalize(text: str) -> str:
-    """The form both plans and questions are searched in."""
+    """The form both plans and questions are searched in.
+
+    Remembered for the last texts: ingest normalizes an item's requirement to read its deadline
+    dates, then again to spool its searched form (engine.search_text), a few hundred items later.
+    """
     pattern, rewrite = _synonyms()
     return pattern.sub(lambda m: rewrite[m.group(0)], _fold(text))
 
@@ -157,20 +163,22 @@ class Segmenter:
             os.replace(partial, path)
         return cls(dictionary=str(path))
 
-    def words(self, text: str) -> list[str]:
-        """Every word jieba cuts from the normalized text (sub-words included, nothing dropped).
+    def words(self, text: str, normalized: bool = False) -> list[str]:
+        """Every word jieba cuts from the normalized text (sub-words included, nothing dropped);
+        normalized: the text is so already.
 
         jieba cuts each run of word characters, and each run between them, on its own, so the runs
         are cut one by one and remembered: plans repeat the same phrases across regions and years.
         """
-        return [word for block in _blocks(text) for word in self._piece(block).words]
+        return [word for block in _blocks(text, normalized) for word in self._piece(block).words]
 
-    def tokens(self, text: str) -> list[str]:
-        """Search tokens of text: sub-words included, stopwords and punctuation dropped."""
-        return [token for block in _blocks(text) for token in self._piece(block).tokens]
+    def tokens(self, text: str, normalized: bool = False) -> list[str]:
+        """Search tokens of text: sub-words included, stopwords and punctuation dropped;
+        normalized: the text is so already."""
+        return [token for block in _blocks(text, normalized) for token in self._piece(block).tokens]
 
     def index(self, texts: Iterable[str]) -> tuple[list[list[int]], set[str]]:
-        """The search tokens of each text, as numbers into `terms`, and the words a query process must
+        """The search tokens of each normalized text, as numbers into `terms`, and the words a query process must
         know to cut them all the same way: the words cut, and each run of single characters jieba left
         alone because the run is itself a dictionary word (it would otherwise guess new words in it).
 
@@ -183,7 +191,7 @@ class Segmenter:
         for text in texts:
             numbers: list[int] = []
             run: tuple[str, ...] = ()
-            for block in _blocks(text):
+            for block in _blocks(text, normalized=True):
                 piece, numbered = self._numbered(block)
                 numbers += numbered
                 if piece.single:
@@ -270,9 +278,9 @@ class _Piece(NamedTuple):
     inner: frozenset[str]  # the words, and the dictionary words in the runs between longer words
 
 
-def _blocks(text: str) -> Iterator[str]:
+def _blocks(text: str, normalized: bool = False) -> Iterator[str]:
     """The normalized text split as jieba cuts it: runs of word characters and the runs between them."""
-    return filter(None, jieba.re_han_default.split(normalize(text)))
+    return filter(None, jieba.re_han_default.split(text if normalized else normalize(text)))
 
 
 def _rjieba():  # noqa: ANN202 - an rjieba.Jieba, or None

@@ -104,7 +104,7 @@ def check_invariants(db: Path, expected: set[str]) -> None:
     assert {doc: hi - lo + 1 for doc, (lo, hi) in ranges.items()} == dict(items)
     segmenter = Engine(store).segmenter
     ids = [i for (i,) in conn.execute("SELECT id FROM items")]
-    terms = Counter(t for item in store.items_by_id(ids).values() for t in set(segmenter.tokens(search_text(item))))
+    terms = Counter(t for item in store.items_by_id(ids).values() for t in set(segmenter.tokens(search_text(item), normalized=True)))
     postings = dict(conn.execute("SELECT term, df FROM postings").fetchall())
     assert postings == dict(terms)
     conn.close()

@@ -8,7 +8,8 @@ from pathlib import Path
 from index.corpus import ingest
 from index.engine import harvest, search_text
 from index.lexicon import pairs
-from index.segment import Segmenter, _fold
+from index.models import Item, Units
+from index.segment import Segmenter, _fold, normalize
 from index.text import simplified
 
 ROOT = Path(__file__).parent.parent
@@ -25,10 +26,18 @@ def test_rjieba_cuts_every_plan_item_as_jieba_does() -> None:
     fast, plain = Segmenter(names), Segmenter(names, fast=False)
     assert (fast.fast, plain.fast) == (True, False)
     differing = [(item.doc, item.number) for item in items
-                 if fast.words(search_text(item)) != plain.words(search_text(item))]
+                 if fast.words(search_text(item), normalized=True) != plain.words(search_text(item), normalized=True)]
     assert differing == []
     first = search_text(items[0])
-    assert fast.tokens(first) == plain.tokens(first) != []
+    assert fast.tokens(first, normalized=True) == plain.tokens(first, normalized=True) != []
+
+
+def test_an_items_searched_form_normalizes_task_and_requirement_apart() -> None:
+    """Each field normalized on its own (one of them already, when its deadline was read): a synonym
+    variant holding a space (ip v6) is rewritten inside a field, never across the two."""
+    item = Item(doc="d", number="1", task="推進IP", text="V6改造，開展互聯網協議第六版升級", units=Units("", ()))
+    assert search_text(item) == "推进ip v6改造,开展ipv6升级"
+    assert normalize("推進IP V6改造") == "推进ipv6改造"
 
 
 def test_mixed_text_cuts_the_same() -> None:
@@ -54,7 +63,7 @@ def test_index_gives_each_texts_tokens_and_the_words_a_query_needs() -> None:
     dictionary words jieba left in single characters (更多 in 更/多, 负起 in 负/起)."""
     segmenter = Segmenter()
     texts = ["要切实负起主体责任，更多发布", "", "原则上不以第三方评估结果"]
-    numbers, seen = segmenter.index(texts)
+    numbers, seen = segmenter.index([normalize(text) for text in texts])
     assert [[segmenter.terms[n] for n in item] for item in numbers] == [segmenter.tokens(text) for text in texts]
     assert numbers[1] == []
     assert segmenter.words(texts[0]) == ["要", "切实", "负", "起", "主体", "责任", ",", "更", "多", "发布"]
