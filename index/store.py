@@ -19,7 +19,7 @@ import os
 import secrets
 import sqlite3
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import asdict, fields
 from datetime import datetime, timezone
 from functools import cache, cached_property
@@ -33,7 +33,7 @@ from index.models import Document, Item, Unit, Units
 from index.rank import Postings, PostingsBuilder, Ranges
 
 if TYPE_CHECKING:
-    from concurrent.futures import Future
+    from concurrent.futures import Future, ThreadPoolExecutor
 
 DatabaseError = sqlite3.Error  # what an edge catches to pass to explain()
 log = logging.getLogger(__name__)
@@ -132,7 +132,7 @@ class Store:
         self._salt: str | None = None  # the log's salt once read (it is written once per file)
         self._items: dict[int, Item] = {}  # items_by_id's, read from the index built as _items_version
         self._items_version: str | None = None
-        self._indexing: Future[dict[str, str]] | None = None  # items_stored's thread, while it runs
+        self._indexing: tuple[ThreadPoolExecutor, Future[dict[str, str]]] | None = None  # items_stored's thread
 
     def _connect(self) -> sqlite3.Connection:
         """A connection: read-write, or read-only (immutable when even the folder is read-only)."""
@@ -256,8 +256,10 @@ class Store:
             with self.writing():
                 try:
                     yield
-                finally:
-                    self._indexed()  # before the commit, or the rollback
+                except BaseException:
+                    with suppress(Exception):
+                        self._indexed()  # before the rollback; the error that stopped the build is the one raised
+                    raise
         finally:
             if journal:
                 self._journal("wal")
@@ -307,9 +309,8 @@ class Store:
         until finish_index, which waits for the thread."""
         from concurrent.futures import ThreadPoolExecutor  # here: only ingest starts a thread
 
-        pool = ThreadPoolExecutor(1)
-        self._indexing = pool.submit(self._index_items)
-        pool.shutdown(wait=False)  # the thread ends with its one task
+        pool = ThreadPoolExecutor(1, thread_name_prefix="policyqa-index")
+        self._indexing = pool, pool.submit(self._index_items)
 
     def _index_items(self) -> dict[str, str]:
         """Make the SQL indexes clear_index dropped; the items' summary."""
@@ -318,9 +319,14 @@ class Store:
         return self._summary()
 
     def _indexed(self) -> dict[str, str] | None:
-        """Wait for items_stored's thread; its summary (None when there is no thread)."""
-        indexing, self._indexing = self._indexing, None
-        return indexing.result() if indexing is not None else None
+        """Wait for items_stored's thread to end; its summary (None when there is none)."""
+        if self._indexing is None:
+            return None
+        (pool, summary), self._indexing = self._indexing, None
+        try:
+            return summary.result()
+        finally:
+            pool.shutdown()  # the thread gone before anything else forks this process
 
     def finish_index(self, builder: PostingsBuilder, meta: dict[str, str]) -> None:
         """Write every term's postings, the items' lengths and the meta (inside rebuilding()), once

@@ -199,6 +199,32 @@ def test_a_build_leaves_the_cycle_collector_as_it_found_it(tmp_path: Path, monke
         gc.enable()
 
 
+def test_the_sql_indexes_thread_fails_the_build_and_ends_with_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The SQL indexes of a rebuild are made in a thread of their own: when they cannot be made the
+    build fails with one line and the previous index stays; the thread never outlives its build."""
+    import sqlite3
+    import threading
+
+    from index.errors import IndexProblem
+
+    write(tmp_path / "plans" / "a.txt", PLAN)
+    write(tmp_path / "plans" / "b.txt", OTHER_PLAN)
+    db = tmp_path / "index.db"
+    build_index(Store(db), [tmp_path / "plans"])
+    assert [t.name for t in threading.enumerate() if t.name.startswith("policyqa-index")] == []
+    before = Store(db).items()
+
+    def full(self: Store) -> dict[str, str]:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(Store, "_index_items", full)
+    with pytest.raises(IndexProblem, match="index.db failed: database or disk is full"):
+        build_index(Store(db), [tmp_path / "plans"])
+    assert [t.name for t in threading.enumerate() if t.name.startswith("policyqa-index")] == []
+    monkeypatch.undo()
+    assert Store(db).items() == before
+
+
 def test_reingest_one_file_replaces_only_that_document(hermetic: Path) -> None:
     """`policyqa ingest PATH` replaces that document and keeps the others."""
     a = write(hermetic / "plans" / "a.txt", PLAN)
