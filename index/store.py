@@ -1,7 +1,8 @@
 """The SQLite index (the only module that imports sqlite_utils, and only to write).
 
 Tables: documents; items (with their units, so a hit is one row read);
-item_units, one row per (item, unit, role), which finds a unit's items; postings, per term the
+unit_items, per unit (as written and normalized, role, collective) the ids of the items naming it,
+which finds a unit's items; postings, per term the
 items containing it and how often (index/rank.py), so a query reads only its own terms; lengths, the tokens of every item; meta (vocabulary, sizes, id
 ranges per document and part); questions and feedback, the bot's log (chat ids hashed), which a
 rebuild leaves alone; chats and logins, what the web's worker processes share (a chat's state,
@@ -18,7 +19,9 @@ import logging
 import os
 import secrets
 import sqlite3
-from collections.abc import Iterable, Iterator
+from array import array
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import asdict, fields
 from datetime import datetime, timezone
@@ -29,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 from index.errors import (
     DiskFull, IndexCorrupt, IndexLocked, IndexMissing, IndexProblem, IndexReadOnly, PolicyQAError, StaleIndex,
 )
-from index.models import Document, Item, Unit, Units
+from index.models import LEAD, Document, Item, Unit, Units
 from index.rank import Postings, PostingsBuilder, Ranges
 
 if TYPE_CHECKING:
@@ -38,7 +41,7 @@ if TYPE_CHECKING:
 DatabaseError = sqlite3.Error  # what an edge catches to pass to explain()
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = "8"
+SCHEMA_VERSION = "9"
 _JSON = json.JSONEncoder(ensure_ascii=False)  # the members column; one encoder (json.dumps with options builds one per call)
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (id TEXT PRIMARY KEY, title TEXT, region TEXT, level TEXT,
@@ -46,8 +49,8 @@ CREATE TABLE IF NOT EXISTS documents (id TEXT PRIMARY KEY, title TEXT, region TE
 CREATE TABLE IF NOT EXISTS items (id INTEGER PRIMARY KEY, doc TEXT, number TEXT, part TEXT,
     position INTEGER, task TEXT, text TEXT, units_raw TEXT, deadline TEXT, line INTEGER,
     due TEXT, ongoing INTEGER, corrected INTEGER, members TEXT);
-CREATE TABLE IF NOT EXISTS item_units (item_id INTEGER, position INTEGER, name TEXT,
-    normalized TEXT, role TEXT, collective INTEGER, PRIMARY KEY (item_id, position)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS unit_items (name TEXT, normalized TEXT, role TEXT, collective INTEGER, ids BLOB,
+    PRIMARY KEY (name, normalized, role, collective)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS postings (term TEXT PRIMARY KEY, df INTEGER, dense INTEGER, wide INTEGER, ids BLOB,
     counts BLOB, top REAL);
 CREATE TABLE IF NOT EXISTS lengths (lengths BLOB, average REAL);
@@ -62,18 +65,19 @@ _INDEXES = (  # (name, table, columns)
     ("chats_seen", "chats", "seen"),
     ("items_doc_number", "items", "doc, number"),
     ("items_number", "items", "number"),
-    ("item_units_normalized", "item_units", "normalized"),
-    ("item_units_name", "item_units", "name"),
+    ("unit_items_normalized", "unit_items", "normalized"),
 )
 _SCHEMA += "".join(f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({columns});\n" for name, table, columns in _INDEXES)
 _INSERT_DOCUMENT = (f"INSERT INTO documents ({', '.join(f.name for f in fields(Document))})"
                     f" VALUES ({', '.join(f':{f.name}' for f in fields(Document))})")
 _ITEM_COLUMNS = "id, doc, number, position, task, text, units_raw, deadline, line, due, ongoing, corrected, members"
-_INDEX_TABLES = ("item_units", "items", "documents", "postings", "lengths")
+_INDEX_TABLES = ("unit_items", "items", "documents", "postings", "lengths")
+_OUTDATED_TABLES = ("item_units",)  # index tables of earlier schemas, dropped with the others
 # A full rebuild drops these and makes them again once every item is in, from sorted keys, rather than adding
 # every row to them in no order (SQLite's part of storing 100k items: 3.5 s with them, 2.4 s so).
 _REBUILT_INDEXES = [index for index in _INDEXES if index[1] in _INDEX_TABLES]
 ITEM_CACHE = 2_000  # items a connection keeps read (items_by_id): a few MB at most
+ID_CHUNK = 10_000  # item ids read in one statement
 
 
 def part_of(item: Item) -> str:
@@ -81,24 +85,31 @@ def part_of(item: Item) -> str:
     return item.number.rsplit(" ", 1)[0] if " " in item.number else ""
 
 
-ItemRows = tuple[list[tuple], list[tuple]]  # a plan's item and unit rows, as item_rows makes them
+UnitKey = tuple[str, str, str, int]  # a unit as an item names it: name, normalized, role, collective
+ItemRows = tuple[list[tuple], dict[UnitKey, list[int]]]  # a plan's item rows and its units' items, as item_rows makes them
 
 
 def item_rows(items: list[Item]) -> ItemRows:
     """A plan's items as rows: every items column but the id (SQLite gives it), in the order of
-    add_plan, and every item_units column, the item id counted from 0 within the plan.
+    add_plan; and each unit the plan names with its items, counted from 0 within the plan.
 
     Made where the plan is read (a worker process at ingest), so that the one process writing the
-    index only inserts them. An item's units are in its row too (members, JSON), so that reading a
-    hit is one row: item_units is what finds the items of a unit."""
+    index only inserts them. An item's units are in its row (members, JSON), so that reading a hit is
+    one row; unit_items is what finds the items of a unit."""
     units = [tuple((u.name, u.normalized, u.role, int(u.collective)) for u in item.units.members) for item in items]
     encoded: dict[tuple, str] = {}  # a plan names the same units for many of its items: each encoded once
+    named: dict[UnitKey, list[int]] = {}
+    for n, members in enumerate(units):
+        for unit in members:
+            held = named.setdefault(unit, [])
+            if not held or held[-1] != n:  # a unit named twice in one item
+                held.append(n)
     return (
         [(item.doc, item.number, part_of(item), item.position, item.task, item.text, item.units.raw,
           item.deadline, item.line, ",".join(item.due), int(item.ongoing), int(item.corrected),
           encoded.get(members) or encoded.setdefault(members, _JSON.encode(members)))
          for item, members in zip(items, units)],
-        [(n, i, *unit) for n, members in enumerate(units) for i, unit in enumerate(members)],
+        named,
     )
 
 
@@ -133,6 +144,8 @@ class Store:
         self._items: dict[int, Item] = {}  # items_by_id's, read from the index built as _items_version
         self._items_version: str | None = None
         self._indexing: tuple[ThreadPoolExecutor, Future[dict[str, str]]] | None = None  # items_stored's thread
+        self._named: dict[UnitKey, array] = {}  # the units of the plans added by the build under way, with their items
+        self._removed: list[tuple[int, int]] = []  # the id ranges of the documents it removed
 
     def _connect(self) -> sqlite3.Connection:
         """A connection: read-write, or read-only (immutable when even the folder is read-only)."""
@@ -181,7 +194,7 @@ class Store:
         """Drop index tables written by another schema version (they are rebuilt; the log is kept)."""
         if self._rows("PRAGMA table_info(items)") and self._stored_version() != SCHEMA_VERSION:
             with self.writing():
-                for table in _INDEX_TABLES:
+                for table in (*_INDEX_TABLES, *_OUTDATED_TABLES):
                     self.conn.execute(f"DROP TABLE IF EXISTS {table}")
 
     @contextmanager
@@ -251,6 +264,7 @@ class Store:
         """
         journal = not self.readonly and not self.conn.in_transaction and not self._rows("SELECT 1 FROM items LIMIT 1")
         journal = journal and self._journal("delete")
+        self._named, self._removed = {}, []
         try:
             self.conn.execute(f"PRAGMA threads = {os.cpu_count() or 1}")
             with self.writing():
@@ -261,6 +275,7 @@ class Store:
                         self._indexed()  # before the rollback; the error that stopped the build is the one raised
                     raise
         finally:
+            self._named, self._removed = {}, []
             if journal:
                 self._journal("wal")
 
@@ -293,12 +308,21 @@ class Store:
         self.conn.executemany(
             "INSERT INTO items (doc, number, part, position, task, text, units_raw, deadline, line, due, ongoing,"
             " corrected, members) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", items)
-        self.conn.executemany(f"INSERT INTO item_units VALUES ({first:d} + ?, ?, ?, ?, ?, ?)", units)
+        for unit, offsets in units.items():
+            held = self._named.get(unit)
+            if held is None:
+                held = self._named[unit] = array("I")
+            held.extend([first + n for n in offsets])  # in id order: every plan's ids are above the last one's
         return first
 
     def remove_document(self, doc: str) -> None:
-        """Remove one document and everything under it (inside rebuilding())."""
-        self.conn.execute("DELETE FROM item_units WHERE item_id IN (SELECT id FROM items WHERE doc = ?)", [doc])
+        """Remove one document and everything under it (inside rebuilding()): its items' ids leave
+        unit_items when the build stores the units (items_stored)."""
+        lo, hi = self._rows("SELECT min(id), max(id) FROM items WHERE doc = ?", [doc])[0]
+        if lo is not None:
+            self._removed.append((lo, hi))
+            for held in self._named.values():  # a plan added earlier in the build (ids of a removed plan are used again)
+                del held[bisect_left(held, lo):bisect_right(held, hi)]
         self.conn.execute("DELETE FROM items WHERE doc = ?", [doc])
         self.conn.execute("DELETE FROM documents WHERE id = ?", [doc])
 
@@ -313,10 +337,30 @@ class Store:
         self._indexing = pool, pool.submit(self._index_items)
 
     def _index_items(self) -> dict[str, str]:
-        """Make the SQL indexes clear_index dropped; the items' summary."""
+        """Store the units' item ids, make the SQL indexes clear_index dropped; the items' summary."""
+        self._store_units()
         for name, table, columns in _REBUILT_INDEXES:
             self.conn.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({columns})")
         return self._summary()
+
+    def _store_units(self) -> None:
+        """Each unit's item ids: the stored ones but those of the documents removed, and those of the
+        plans added (ids of a removed plan may be given to an added one)."""
+        named, self._named = self._named, {}
+        for name, normalized, role, collective, blob in self._rows("SELECT * FROM unit_items"):
+            kept = _ids(blob)
+            for lo, hi in self._removed:
+                del kept[bisect_left(kept, lo):bisect_right(kept, hi)]
+            added = named.get((name, normalized, role, collective))
+            if added and kept and added[0] <= kept[-1]:
+                kept = array("I", sorted({*kept, *added}))
+            elif added:
+                kept.extend(added)
+            named[(name, normalized, role, collective)] = kept
+        self._removed = []
+        self.conn.execute("DELETE FROM unit_items")
+        self.conn.executemany("INSERT INTO unit_items VALUES (?, ?, ?, ?, ?)",
+                              ((*unit, ids.tobytes()) for unit, ids in named.items() if ids))
 
     def _indexed(self) -> dict[str, str] | None:
         """Wait for items_stored's thread to end; its summary (None when there is none)."""
@@ -347,7 +391,7 @@ class Store:
         docs = {doc: list(span) for doc, span in self.document_ranges().items()}
         parts = [[r[0], r[1], r[2], r[3]] for r in self._rows(
             "SELECT doc, part, min(id), max(id) FROM items WHERE part != '' GROUP BY doc, part")]
-        units = [r[0] for r in self._rows("SELECT DISTINCT normalized FROM item_units")]
+        units = [r[0] for r in self._rows("SELECT DISTINCT normalized FROM unit_items ORDER BY normalized")]
         return {
             "size": str(size), "max_id": str(length or 0),
             "doc_ranges": json.dumps(docs, ensure_ascii=False),
@@ -509,17 +553,16 @@ class Store:
 
     def unit_counts(self, ranges: Ranges | None = None) -> list[dict]:
         """Every named body (collective names aside) with its item count and lead count, most items first."""
-        where, args = "NOT collective", []
-        if ranges is not None:
-            where += f" AND ({' OR '.join(['item_id BETWEEN ? AND ?'] * len(ranges)) or '0'})"
-            args = [bound for pair in ranges for bound in pair]
-        rows = self._rows(
-            f"SELECT normalized AS unit, count(DISTINCT item_id) AS items,"
-            f" count(DISTINCT item_id) FILTER (WHERE role = 'lead') AS lead"
-            f" FROM item_units WHERE {where} GROUP BY normalized ORDER BY items DESC, unit",
-            args,
-        )
-        return [dict(r) for r in rows]
+        items: dict[str, set[int]] = {}
+        lead: dict[str, set[int]] = {}
+        for normalized, role, blob in self._rows("SELECT normalized, role, ids FROM unit_items WHERE NOT collective"):
+            ids = _within(_ids(blob), ranges)
+            if ids:
+                items.setdefault(normalized, set()).update(ids)
+                if role == LEAD:
+                    lead.setdefault(normalized, set()).update(ids)
+        counts = [{"unit": unit, "items": len(ids), "lead": len(lead.get(unit, ()))} for unit, ids in items.items()]
+        return sorted(counts, key=lambda c: (-c["items"], c["unit"]))
 
     def built(self) -> str:
         """A token that changes with every rebuild (engines opened before it are stale)."""
@@ -579,8 +622,12 @@ class Store:
 
     def items_of_unit(self, name: str, ranges: Ranges | None = None) -> list[Item]:
         """Items naming the unit (as written or normalized), inside the id ranges, in id order."""
-        where = "id IN (SELECT item_id FROM item_units WHERE normalized = ? OR name = ?)"
-        return [item for _, item in self._items_where(where, [name, name], ranges)]
+        found: set[int] = set()
+        for (blob,) in self._rows("SELECT ids FROM unit_items WHERE normalized = ? OR name = ?", [name, name]):
+            found.update(_within(_ids(blob), ranges))
+        ids = sorted(found)
+        return [item for at in range(0, len(ids), ID_CHUNK)  # ids are numbers: written into the statement
+                for _, item in self._items_where(f"id IN ({','.join(map(str, ids[at:at + ID_CHUNK]))})", [])]
 
     def items_due(self, ranges: Ranges | None = None) -> list[Item]:
         """Items with a due date, inside the id ranges, in id order."""
@@ -613,10 +660,12 @@ class Store:
 
     def unit_spellings(self, docs: list[str]) -> set[str]:
         """Every unit name of these documents' items, as written and as normalized."""
+        spans = self.document_ranges()
+        ranges = _merged([spans[doc] for doc in docs if doc in spans])
         found: set[str] = set()
-        for doc in docs:
-            found.update(*self._rows("SELECT DISTINCT u.name, u.normalized FROM item_units u JOIN items i"
-                                     " ON i.id = u.item_id WHERE i.doc = ?", [doc]))
+        for name, normalized, blob in self._rows("SELECT name, normalized, ids FROM unit_items"):
+            if ranges and _within(_ids(blob), ranges, first=True):
+                found.update((name, normalized))
         return found
 
     def unit_names(self) -> list[str]:
@@ -635,6 +684,36 @@ class Store:
             due=tuple(filter(None, (row["due"] or "").split(","))), ongoing=bool(row["ongoing"]),
             corrected=bool(row["corrected"]),
         )
+
+
+def _ids(blob: bytes) -> array:
+    """Item ids as unit_items stores them (uint32, ascending)."""
+    ids = array("I")
+    ids.frombytes(blob)
+    return ids
+
+
+def _within(ids: array, ranges: Ranges | None, first: bool = False) -> Sequence[int]:
+    """The ids (ascending) inside the id ranges; with first, only the first of them, if any."""
+    if ranges is None:
+        return ids[:1] if first else ids
+    out = array("I")
+    for lo, hi in ranges:
+        out.extend(ids[bisect_left(ids, lo):bisect_right(ids, hi)])
+        if first and out:
+            return out[:1]
+    return out
+
+
+def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Id ranges with those that touch or overlap joined (the documents kept lie mostly side by side)."""
+    out: list[tuple[int, int]] = []
+    for lo, hi in sorted(spans):
+        if out and lo <= out[-1][1] + 1:
+            out[-1] = (out[-1][0], max(out[-1][1], hi))
+        else:
+            out.append((lo, hi))
+    return out
 
 
 def _postings(row: sqlite3.Row) -> Postings:

@@ -319,7 +319,7 @@ def test_a_full_disk_keeps_the_old_index(tmp_path: Path) -> None:
     folder.mkdir()
     if ROOT:
         # room for the index of one small plan (its tables, the log's and the web's chats), not two more
-        subprocess.run(["mount", "-t", "tmpfs", "-o", "size=480k", "tmpfs", folder], check=True)
+        subprocess.run(["mount", "-t", "tmpfs", "-o", "size=360k", "tmpfs", folder], check=True)
     try:
         db = indexed(folder / "x.db", ["jinping-2020"])
         if ROOT:
@@ -328,7 +328,7 @@ def test_a_full_disk_keeps_the_old_index(tmp_path: Path) -> None:
                 f"error: the disk holding {db} is full: nothing was changed (free some space and try again)")
         else:  # no mount without root: SQLite's own page limit fails the same way
             store = Store(db)
-            store.conn.execute("PRAGMA max_page_count = 60")
+            store.conn.execute("PRAGMA max_page_count = 50")
             with pytest.raises(DiskFull):
                 build_index(store, [CORPUS / "zhanjiang-2021.txt"], everything=False)
             store.close()

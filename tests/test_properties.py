@@ -21,6 +21,7 @@ from bot.answer import Answerer
 from index.corpus import read_plan
 from index.engine import Engine, build_index, remove_documents, search_text
 from index.errors import EmptyCorpus, InputError
+from index.models import LEAD, Item
 from index.parse import parse_layout
 from index.store import Store
 from index.units import split_units
@@ -107,8 +108,29 @@ def check_invariants(db: Path, expected: set[str]) -> None:
     terms = Counter(t for item in store.items_by_id(ids).values() for t in set(segmenter.tokens(search_text(item), normalized=True)))
     postings = dict(conn.execute("SELECT term, df FROM postings").fetchall())
     assert postings == dict(terms)
+    check_units(store, store.items_by_id(ids))
     conn.close()
     store.close()
+
+
+def check_units(store: Store, items: dict[int, Item]) -> None:
+    """Each unit's items, its counts and the meta's unit names are those the items' own units give."""
+    naming: dict[str, set[int]] = {}
+    counted: dict[str, tuple[set[int], set[int]]] = {}
+    for item_id, item in items.items():
+        for unit in item.units.members:
+            naming.setdefault(unit.name, set()).add(item_id)
+            naming.setdefault(unit.normalized, set()).add(item_id)
+            if not unit.collective:
+                held, led = counted.setdefault(unit.normalized, (set(), set()))
+                held.add(item_id)
+                if unit.role == LEAD:
+                    led.add(item_id)
+    for spelling, held in naming.items():
+        assert store.items_of_unit(spelling) == [items[i] for i in sorted(held)], spelling
+    assert store.unit_counts() == sorted(({"unit": u, "items": len(h), "lead": len(led)} for u, (h, led) in counted.items()),
+                                         key=lambda c: (-c["items"], c["unit"]))
+    assert json.loads(store.meta()["unit_names"]) == sorted({u.normalized for i in items.values() for u in i.units.members})
 
 
 @settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -133,3 +155,22 @@ def test_random_writes_keep_the_store_consistent(operations: list[tuple]) -> Non
                 build_index(Store(db), [CORPUS / f"{doc}.txt" for doc in what])
                 held = set(what)
             check_invariants(db, held)
+
+
+def test_unit_lookups_follow_replaced_and_removed_plans(tmp_path: Path) -> None:
+    """The last plan replaced (its ids given again to its new reading), a plan in the middle removed, one
+    added: after each, every unit's items and counts are those its items name (check_units)."""
+    db = tmp_path / "x.db"
+    build_index(Store(db), [CORPUS / f"{doc}.txt" for doc in ("jinping-2020", "kaiping-2021", "zhanjiang-2021")])
+    assert json.loads(Store(db).meta()["doc_ranges"])["zhanjiang-2021"] == [95, 144]
+    check_invariants(db, {"jinping-2020", "kaiping-2021", "zhanjiang-2021"})
+    build_index(Store(db), [CORPUS / "zhanjiang-2021.txt"], everything=False)
+    assert json.loads(Store(db).meta()["doc_ranges"])["zhanjiang-2021"] == [95, 144]
+    check_invariants(db, {"jinping-2020", "kaiping-2021", "zhanjiang-2021"})
+    remove_documents(Store(db), ["kaiping-2021"])
+    check_invariants(db, {"jinping-2020", "zhanjiang-2021"})
+    build_index(Store(db), [CORPUS / "shantou-2021.txt"], everything=False)
+    check_invariants(db, {"jinping-2020", "zhanjiang-2021", "shantou-2021"})
+    assert [(i.doc, i.number) for i in Store(db).items_of_unit("市司法局")] == [
+        ("zhanjiang-2021", "26"), ("zhanjiang-2021", "34"), ("zhanjiang-2021", "39"), ("zhanjiang-2021", "40"),
+        ("shantou-2021", "25"), ("shantou-2021", "33"), ("shantou-2021", "38"), ("shantou-2021", "39")]
