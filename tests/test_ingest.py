@@ -357,11 +357,14 @@ def test_an_index_of_an_older_schema_is_emptied_for_a_rebuild_and_keeps_its_log(
     build_index(Store(db), [CORPUS / "shantou-2021.txt"])
     old = Store(db)
     old.record_question(1, "谁负责规章集中公开？", "谁负责规章集中公开？", ["shantou-2021 25"], 3.0, False)
-    old.conn.execute("UPDATE meta SET value = '4' WHERE key = 'schema'")
+    old.conn.execute("UPDATE meta SET value = '8' WHERE key = 'schema'")
+    old.conn.execute("CREATE TABLE item_units (item_id INTEGER, position INTEGER, name TEXT)")  # schema 8's
     old.conn.commit()
     old.close()
     reopened = Store(db)
     assert reopened.size() == 0 and reopened.documents() == []
+    tables = {name for (name,) in reopened.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert "item_units" not in tables and "unit_items" in tables
     assert reopened.stats()["most_asked"] == [{"question": "谁负责规章集中公开？", "n": 1}]
     build_index(reopened, [CORPUS / "shantou-2021.txt"])
     assert [d.id for d in Store(db).documents()] == ["shantou-2021"]
