@@ -264,7 +264,6 @@ class Store:
         """
         journal = not self.readonly and not self.conn.in_transaction and not self._rows("SELECT 1 FROM items LIMIT 1")
         journal = journal and self._journal("delete")
-        self._named, self._removed = {}, []
         try:
             self.conn.execute(f"PRAGMA threads = {os.cpu_count() or 1}")
             with self.writing():
@@ -275,7 +274,7 @@ class Store:
                         self._indexed()  # before the rollback; the error that stopped the build is the one raised
                     raise
         finally:
-            self._named, self._removed = {}, []
+            self._named, self._removed = {}, []  # what the build collected for unit_items, stored or rolled back
             if journal:
                 self._journal("wal")
 
@@ -322,7 +321,7 @@ class Store:
         if lo is not None:
             self._removed.append((lo, hi))
             for held in self._named.values():  # a plan added earlier in the build (ids of a removed plan are used again)
-                del held[bisect_left(held, lo):bisect_right(held, hi)]
+                _cut(held, lo, hi)
         self.conn.execute("DELETE FROM items WHERE doc = ?", [doc])
         self.conn.execute("DELETE FROM documents WHERE id = ?", [doc])
 
@@ -346,18 +345,17 @@ class Store:
     def _store_units(self) -> None:
         """Each unit's item ids: the stored ones but those of the documents removed, and those of the
         plans added (ids of a removed plan may be given to an added one)."""
-        named, self._named = self._named, {}
-        for name, normalized, role, collective, blob in self._rows("SELECT * FROM unit_items"):
+        named = self._named
+        for *unit, blob in self._rows("SELECT * FROM unit_items"):
             kept = _ids(blob)
             for lo, hi in self._removed:
-                del kept[bisect_left(kept, lo):bisect_right(kept, hi)]
-            added = named.get((name, normalized, role, collective))
+                _cut(kept, lo, hi)
+            added = named.get(tuple(unit))
             if added and kept and added[0] <= kept[-1]:
                 kept = array("I", sorted({*kept, *added}))
             elif added:
                 kept.extend(added)
-            named[(name, normalized, role, collective)] = kept
-        self._removed = []
+            named[tuple(unit)] = kept
         self.conn.execute("DELETE FROM unit_items")
         self.conn.executemany("INSERT INTO unit_items VALUES (?, ?, ?, ?, ?)",
                               ((*unit, ids.tobytes()) for unit, ids in named.items() if ids))
@@ -664,7 +662,7 @@ class Store:
         ranges = _merged([spans[doc] for doc in docs if doc in spans])
         found: set[str] = set()
         for name, normalized, blob in self._rows("SELECT name, normalized, ids FROM unit_items"):
-            if ranges and _within(_ids(blob), ranges, first=True):
+            if _touches(_ids(blob), ranges):
                 found.update((name, normalized))
         return found
 
@@ -693,16 +691,24 @@ def _ids(blob: bytes) -> array:
     return ids
 
 
-def _within(ids: array, ranges: Ranges | None, first: bool = False) -> Sequence[int]:
-    """The ids (ascending) inside the id ranges; with first, only the first of them, if any."""
+def _within(ids: array, ranges: Ranges | None) -> Sequence[int]:
+    """The ids (ascending) inside the id ranges."""
     if ranges is None:
-        return ids[:1] if first else ids
+        return ids
     out = array("I")
     for lo, hi in ranges:
         out.extend(ids[bisect_left(ids, lo):bisect_right(ids, hi)])
-        if first and out:
-            return out[:1]
     return out
+
+
+def _touches(ids: array, ranges: Ranges) -> bool:
+    """True when one of the ids (ascending) lies inside one of the ranges."""
+    return any(bisect_left(ids, lo) < bisect_right(ids, hi) for lo, hi in ranges)
+
+
+def _cut(ids: array, lo: int, hi: int) -> None:
+    """Take the ids from lo to hi out of ids (ascending)."""
+    del ids[bisect_left(ids, lo):bisect_right(ids, hi)]
 
 
 def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
