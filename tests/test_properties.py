@@ -105,10 +105,11 @@ def check_invariants(db: Path, expected: set[str]) -> None:
     assert {doc: hi - lo + 1 for doc, (lo, hi) in ranges.items()} == dict(items)
     segmenter = Engine(store).segmenter
     ids = [i for (i,) in conn.execute("SELECT id FROM items")]
-    terms = Counter(t for item in store.items_by_id(ids).values() for t in set(segmenter.tokens(search_text(item), normalized=True)))
+    stored = store.items_by_id(ids)
+    terms = Counter(t for item in stored.values() for t in set(segmenter.tokens(search_text(item), normalized=True)))
     postings = dict(conn.execute("SELECT term, df FROM postings").fetchall())
     assert postings == dict(terms)
-    check_units(store, store.items_by_id(ids))
+    check_units(store, stored)
     conn.close()
     store.close()
 
